@@ -1,0 +1,1 @@
+"""trainingbot: Instructor Training and mentoring logistics in Slack."""

@@ -1,0 +1,158 @@
+"""The `trainingbot` command line (design.md, "Command line")."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.errors import InputError, is_unavailable
+from bot.log_redaction import configure_logging
+
+log = logging.getLogger("trainingbot")
+EXIT_BAD_INPUT = 2
+
+
+def _secrets(settings: Settings) -> list[str]:
+    values = [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,
+              settings.zoom_client_secret, settings.zoom_webhook_secret_token]
+    return [v.get_secret_value() for v in values if v is not None]
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+async def _with_services(settings: Settings, work: Callable) -> object:
+    from bot.app import build_services
+
+    services = build_services(settings)
+    try:
+        await services.db.upgrade()
+        return await work(services)
+    finally:
+        await services.db.dispose()
+
+
+def cmd_serve(settings: Settings, _args) -> int:
+    from aiohttp import web
+
+    from bot.app import build_services, create_web_app
+
+    settings.require_slack(socket_mode=False)
+    app = create_web_app(build_services(settings))
+    log.info("serving Slack events on http://%s:%s/slack/events", settings.host, settings.port)
+    web.run_app(app, host=settings.host, port=settings.port, print=None, shutdown_timeout=30)
+    return 0
+
+
+def cmd_socket(settings: Settings, _args) -> int:
+    from bot.app import build_services, create_bolt
+
+    settings.require_slack(socket_mode=True)
+
+    async def run() -> None:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        services = build_services(settings)
+        await services.db.upgrade()
+        handler = AsyncSocketModeHandler(create_bolt(services), settings.slack_app_token.get_secret_value())
+        try:
+            await handler.start_async()
+        finally:
+            await services.db.dispose()
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_db_upgrade(settings: Settings, _args) -> int:
+    from storage.db import Database
+
+    async def run() -> None:
+        db = Database(settings.database_url)
+        try:
+            await db.upgrade()
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+    print("database is up to date")
+    return 0
+
+
+def cmd_calendar_load(settings: Settings, args) -> int:
+    data = _read(args.file)
+    summary = asyncio.run(_with_services(settings, lambda s: s.calendar.load_file(data, args.file)))
+    print(f"{args.file}: {summary}")
+    return 0
+
+
+def cmd_roster_load(settings: Settings, args) -> int:
+    data = _read(args.file)
+    added = asyncio.run(_with_services(settings, lambda s: s.calendar.load_roster(args.event, data, args.file)))
+    print(f"{args.file}: {added} new registrations for {args.event}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="trainingbot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="HTTP mode: /slack/events, /zoom/webhook, /healthz").set_defaults(run=cmd_serve)
+    sub.add_parser("socket", help="Socket Mode").set_defaults(run=cmd_socket)
+
+    db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(run=cmd_db_upgrade)
+
+    cal = sub.add_parser("calendar", help="training calendar").add_subparsers(dest="cal_command", required=True)
+    load = cal.add_parser("load", help="upsert organisations and events from a YAML file")
+    load.add_argument("file")
+    load.set_defaults(run=cmd_calendar_load)
+
+    roster = sub.add_parser("roster", help="bulk registrations").add_subparsers(dest="roster_command", required=True)
+    rload = roster.add_parser("load", help="register everyone in a CSV on an event")
+    rload.add_argument("event")
+    rload.add_argument("file")
+    rload.set_defaults(run=cmd_roster_load)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        return _fail(exc)
+    configure_logging(_secrets(settings))
+    try:
+        return args.run(settings, args)
+    except (ConfigError, InputError) as exc:
+        return _fail(exc)
+    except Exception as exc:
+        if is_unavailable(exc):
+            print(f"trainingbot: the database at {_safe_url(settings.database_url)} is not reachable "
+                  f"({type(exc).__name__}); check DATABASE_URL and that the server is running", file=sys.stderr)
+            return 1
+        raise
+
+
+def _fail(exc: Exception) -> int:
+    for line in str(exc).splitlines():
+        print(f"trainingbot: {line}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+"""The services a running app (or the CLI) uses, built once from the settings."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from bot.calendar_service import CalendarService
+from bot.config import Settings
+from bot.slack_gateway import SlackGateway
+from storage.db import Database
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    slack: SlackGateway
+    clock: Callable[[], datetime] = utcnow
+    calendar: CalendarService = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.calendar = CalendarService(self.db, self.settings, self.clock)

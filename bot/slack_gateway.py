@@ -1,0 +1,94 @@
+"""A thin gateway over the Slack Web API for what services need: profiles, DMs, channel posts, files.
+
+Services hand it plain text (mrkdwn) and optional blocks built elsewhere; it knows no domain rules.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.people import Profile
+
+log = logging.getLogger(__name__)
+
+PERMANENT_ERRORS = frozenset({
+    "user_not_found", "channel_not_found", "not_in_channel", "is_archived", "account_inactive",
+    "cannot_dm_bot", "user_disabled", "invalid_auth", "missing_scope", "restricted_action",
+})
+
+
+@dataclass(frozen=True)
+class Delivery:
+    ok: bool
+    error: str | None = None
+    ts: str | None = None
+    channel: str | None = None
+
+    @property
+    def permanent(self) -> bool:
+        return self.error in PERMANENT_ERRORS
+
+
+class SlackGateway:
+    def __init__(self, client: AsyncWebClient, *, profile_ttl: float = 600.0) -> None:
+        self.client = client
+        self._profiles: dict[str, tuple[float, Profile]] = {}
+        self._ttl = profile_ttl
+
+    async def profile(self, user_id: str) -> Profile:
+        """users.info, cached for a few minutes; a failure gives a profile with what is known (the id)."""
+        cached = self._profiles.get(user_id)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            resp = await self.client.users_info(user=user_id)
+        except Exception as exc:  # noqa: BLE001 - any Slack failure degrades to "unknown profile"
+            log.warning("users.info failed for %s: %s", user_id, _reason(exc))
+            return Profile(user_id=user_id, name=user_id, email=None, timezone=None)
+        user = resp["user"]
+        p = user.get("profile", {})
+        profile = Profile(
+            user_id=user_id,
+            name=p.get("real_name") or user.get("real_name") or p.get("display_name") or user.get("name") or user_id,
+            email=p.get("email"), timezone=user.get("tz"))
+        self._profiles[user_id] = (time.monotonic() + self._ttl, profile)
+        return profile
+
+    async def dm(self, user_id: str, text: str, blocks: list | None = None) -> Delivery:
+        return await self.post(user_id, text, blocks)
+
+    async def post(self, channel: str, text: str, blocks: list | None = None) -> Delivery:
+        try:
+            resp = await self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+        except Exception as exc:  # noqa: BLE001 - reported to the caller as a failed delivery
+            reason = _reason(exc)
+            log.warning("chat.postMessage to %s failed: %s", channel, reason)
+            return Delivery(ok=False, error=reason)
+        return Delivery(ok=True, ts=resp.get("ts"), channel=resp.get("channel"))
+
+    async def update(self, channel: str, ts: str, text: str, blocks: list | None = None) -> Delivery:
+        try:
+            await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        except Exception as exc:  # noqa: BLE001
+            return Delivery(ok=False, error=_reason(exc))
+        return Delivery(ok=True, ts=ts, channel=channel)
+
+    async def upload(self, channel: str, filename: str, content: bytes, title: str, comment: str) -> Delivery:
+        """files.getUploadURLExternal + completeUploadExternal (via slack_sdk's files_upload_v2)."""
+        try:
+            await self.client.files_upload_v2(channel=channel, filename=filename, content=content,
+                                              title=title, initial_comment=comment)
+        except Exception as exc:  # noqa: BLE001
+            return Delivery(ok=False, error=_reason(exc))
+        return Delivery(ok=True, channel=channel)
+
+
+def _reason(exc: Exception) -> str:
+    """A short reason without request details (which could carry tokens)."""
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or exc.response.status_code)
+    return type(exc).__name__

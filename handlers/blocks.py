@@ -1,0 +1,61 @@
+"""Block Kit builders (slack_sdk models, so Slack's limits are checked by to_dict())."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import (ActionsBlock, Block, ButtonElement, ContextBlock, DividerBlock,
+                                     HeaderBlock, MarkdownTextObject, SectionBlock)
+
+from bot import timefmt
+from bot.calendar import EventSummary
+
+MAX_MESSAGE_BLOCKS = 50
+
+
+def render(blocks: list[Block]) -> list[dict]:
+    return [b.to_dict() for b in blocks]
+
+
+def text_section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
+
+
+def context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text[:3000])])
+
+
+def format_label(event: EventSummary) -> str:
+    if event.format == "online":
+        return "Online (Zoom)"
+    return f"In person: {event.location}"
+
+
+def event_lines(event: EventSummary, tz: ZoneInfo) -> str:
+    sessions = "\n".join(f"• {timefmt.span(start, end, tz)}" for start, end in event.sessions)
+    seats = f"{event.seats_left} of {event.capacity} seats left" if event.seats_left else "Full: waiting list open"
+    return (f"*{event.title}*  `{event.slug}`\n{format_label(event)} · {seats}\n{sessions}\n"
+            f"_Registration closes {timefmt.when(event.registration_closes, tz)}_")
+
+
+def calendar_blocks(events: list[EventSummary], tz: ZoneInfo, register_enabled: bool = True) -> list[dict]:
+    blocks: list[Block] = [HeaderBlock(text="Upcoming Instructor Training"),
+                           context(f"Times are in your time zone ({tz.key}).")]
+    if not events:
+        blocks.append(text_section("No events are open for registration right now. "
+                                   "New dates are announced in this Slack; check back soon."))
+        return render(blocks)
+    room = (MAX_MESSAGE_BLOCKS - 3) // 2
+    for event in events[:room]:
+        button = ButtonElement(text="Register" if event.seats_left else "Join waiting list",
+                               action_id="register_open", value=event.slug) if register_enabled else None
+        blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text=event_lines(event, tz)),
+                                                accessory=button)]
+    if len(events) > room:
+        blocks.append(context(f"…and {len(events) - room} more events."))
+    return render(blocks)
+
+
+def buttons(*items: tuple[str, str, str]) -> ActionsBlock:
+    """An actions block from (label, action_id, value) triples."""
+    return ActionsBlock(elements=[ButtonElement(text=label, action_id=action, value=value)
+                                  for label, action, value in items])

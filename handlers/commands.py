@@ -1,0 +1,83 @@
+"""Shared plumbing for slash commands: parse `text` into a subcommand and turn errors into answers."""
+from __future__ import annotations
+
+import logging
+import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from bot.errors import Refusal, is_unavailable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Command:
+    """One slash command invocation, as the listeners below need it."""
+
+    user_id: str
+    args: list[str]
+    trigger_id: str
+    channel_id: str
+    ack: Callable[..., Awaitable[None]]
+    respond: Callable[..., Awaitable[None]]
+    acked: bool = field(default=False)
+
+    async def answer(self, text: str, blocks: list | None = None) -> None:
+        """An ephemeral answer: in the acknowledgement when possible, else through response_url."""
+        if self.acked:
+            await self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+        else:
+            self.acked = True
+            await self.ack(text=text, blocks=blocks, response_type="ephemeral")
+
+    async def ack_now(self) -> None:
+        if not self.acked:
+            self.acked = True
+            await self.ack()
+
+
+def split_args(text: str | None) -> list[str]:
+    try:
+        return shlex.split(text or "")
+    except ValueError:
+        return (text or "").split()
+
+
+Handler = Callable[[Command], Awaitable[None]]
+
+
+def make_command_listener(routes: dict[str, Handler], usage: str, staff_email: str):
+    """A Bolt listener that dispatches `/cmd sub …` to routes[sub]; a bare command, help or anything else gets usage."""
+
+    async def listener(ack, command, respond):
+        cmd = Command(user_id=command["user_id"], args=split_args(command.get("text")),
+                      trigger_id=command.get("trigger_id", ""), channel_id=command.get("channel_id", ""),
+                      ack=ack, respond=respond)
+        sub = cmd.args[0].lower() if cmd.args else "help"
+        handler = routes.get(sub)
+        if handler is None:
+            prefix = "" if sub == "help" else f"I don't know `{sub}`.\n"
+            await cmd.answer(prefix + usage)
+            return
+        cmd.args = cmd.args[1:]
+        await run_safely(cmd.answer, handler(cmd), staff_email)
+
+    return listener
+
+
+async def run_safely(reply: Callable[[str], Awaitable[None]], work: Awaitable[None], staff_email: str) -> None:
+    """Run a listener's work; a refusal is shown as is, a failure as a clear try-again."""
+    try:
+        await work
+    except Refusal as refusal:
+        await reply(refusal.message)
+    except Exception as exc:  # noqa: BLE001 - the user must get an answer whatever broke
+        if is_unavailable(exc):
+            log.warning("database unavailable: %s", type(exc).__name__)
+            await reply("The training database is not reachable right now. Nothing was changed; "
+                        "please try again in a few minutes.")
+        else:
+            log.exception("command failed")
+            await reply(f"Something went wrong on our side and nothing was changed. Please try again; "
+                        f"if it keeps happening, email {staff_email}.")

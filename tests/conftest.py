@@ -1,0 +1,135 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL, a clean schema each), the fake Slack, the running app."""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import asyncpg
+import pytest
+from aiohttp import ClientSession, web
+
+from bot.app import SERVICES, create_web_app
+from bot.config import Settings
+from bot.services import Services
+from bot.slack_client import make_client
+from bot.slack_gateway import SlackGateway
+from storage.db import Database
+from tests.fakes.slack import FakeSlack
+from tests.slack_requests import SlackRequests
+
+PG_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+PG_URL = PG_DSN.replace("postgresql://", "postgresql+asyncpg://", 1)
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+SIGNING_SECRET = "test-signing-secret-0123456789"
+BOT_TOKEN = "xoxb-test-token"
+# A fixed "now" before the example events (the first starts 2027-01-12).
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
+
+
+class Clock:
+    """A settable clock the services read instead of the real one."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+async def db_url(backend, tmp_path):
+    """A database URL (and schema) that no other test uses."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}", None
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(PG_DSN)
+    await conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield PG_URL, schema
+    finally:
+        await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        await conn.close()
+
+
+@pytest.fixture
+async def db(db_url):
+    url, schema = db_url
+    database = Database(url, schema=schema)
+    await database.upgrade()
+    yield database
+    await database.dispose()
+
+
+async def _start(app: web.Application) -> tuple[web.AppRunner, str]:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    return runner, f"http://127.0.0.1:{port}/"
+
+
+@pytest.fixture
+async def fake_slack():
+    fake = FakeSlack(token=BOT_TOKEN)
+    runner, url = await _start(fake.app())
+    fake.url = url
+    yield fake
+    await runner.cleanup()
+
+
+@pytest.fixture
+def settings(fake_slack, db_url) -> Settings:
+    url, _ = db_url
+    return Settings(database_url=url, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
+                    slack_api_url=fake_slack.url + "api/", staff_channel="C0STAFF", _env_file=None)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def services(settings, db, clock) -> Services:
+    return Services(settings=settings, db=db, slack=SlackGateway(make_client(settings, retries=2)), clock=clock)
+
+
+@pytest.fixture
+async def examples(services) -> Services:
+    """The example calendar loaded."""
+    await services.calendar.load_file((EXAMPLES / "calendar.yml").read_bytes(), "calendar.yml")
+    return services
+
+
+class RunningApp:
+    def __init__(self, url: str, http: ClientSession, requests: SlackRequests, services: Services) -> None:
+        self.url, self.http, self.requests, self.services = url, http, requests, services
+
+    async def send(self, body: bytes, headers: dict, path: str = "slack/events"):
+        async with self.http.post(self.url + path, data=body, headers=headers) as resp:
+            text = await resp.text()
+            return resp.status, text
+
+    async def slash(self, command: str, text: str, user: str, **kw):
+        return await self.send(*self.requests.slash(command, text, user, **kw))
+
+
+@pytest.fixture
+async def app(services, fake_slack):
+    """The real aiohttp app (Bolt + routes) on a loopback port, talking to the fake Slack."""
+    web_app = create_web_app(services, migrate=False)
+    web_app.on_cleanup.clear()  # the db fixture owns the engine
+    runner, url = await _start(web_app)
+    assert web_app[SERVICES] is services
+    async with ClientSession() as http:
+        yield RunningApp(url, http, SlackRequests(SIGNING_SECRET, fake_slack.url), services)
+    await runner.cleanup()

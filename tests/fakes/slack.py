@@ -1,0 +1,249 @@
+"""A fake Slack Web API on 127.0.0.1: records every call, answers like Slack, fails on request.
+
+Arguments are read the three ways slack_sdk sends them (JSON body, form body, query string).
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+REQUIRED = {
+    "chat.postMessage": ("channel",),
+    "chat.postEphemeral": ("channel", "user"),
+    "chat.update": ("channel", "ts"),
+    "views.open": ("trigger_id", "view"),
+    "views.update": ("view",),
+    "views.publish": ("user_id", "view"),
+    "users.info": ("user",),
+    "users.lookupByEmail": ("email",),
+    "conversations.open": ("users",),
+    "conversations.create": ("name",),
+    "conversations.invite": ("channel", "users"),
+    "files.info": ("file",),
+    "files.getUploadURLExternal": ("filename", "length"),
+    "files.completeUploadExternal": ("files",),
+}
+CHANNEL_NAME = re.compile(r"^[a-z0-9_-]{1,80}$")
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+
+
+@dataclass
+class Failure:
+    kind: str  # "500" | "429" | "ok_false" | "drop"
+    error: str = "internal_error"
+    retry_after: int = 1
+    method: str | None = None
+
+
+@dataclass
+class FakeSlack:
+    token: str = "xoxb-test-token"
+    users: dict[str, dict] = field(default_factory=dict)
+    files: dict[str, dict] = field(default_factory=dict)
+    uploads: dict[str, bytes] = field(default_factory=dict)
+    channels: dict[str, dict] = field(default_factory=dict)
+    missing_channels: set[str] = field(default_factory=set)
+    calls: list[Call] = field(default_factory=list)
+    responses: list[dict] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    url: str = ""
+    _ids = itertools.count(1)
+
+    # ---- set-up helpers -------------------------------------------------
+    def add_user(self, user_id: str, name: str, email: str | None = None, tz: str = "America/New_York") -> None:
+        self.users[user_id] = {"id": user_id, "name": name.lower().replace(" ", "."), "real_name": name, "tz": tz,
+                               "profile": {"real_name": name, "display_name": name, "email": email}}
+
+    def add_file(self, file_id: str, name: str, content: bytes, user: str) -> None:
+        self.files[file_id] = {"id": file_id, "name": name, "user": user, "size": len(content),
+                               "content": content}
+
+    def fail_next(self, count: int, kind: str, *, error: str = "internal_error", retry_after: int = 1,
+                  method: str | None = None) -> None:
+        self.failures.extend(Failure(kind, error, retry_after, method) for _ in range(count))
+
+    # ---- intent-level assertions ---------------------------------------
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def messages_to(self, channel: str) -> list[dict]:
+        return [c.args for c in self.calls_to("chat.postMessage") if c.args.get("channel") == channel]
+
+    def dms_to(self, user_id: str) -> list[str]:
+        """Texts (plus block texts) posted to a user's DM."""
+        return [message_text(m) for m in self.messages_to(user_id) + self.messages_to("D" + user_id)]
+
+    def last_view(self, method: str = "views.open") -> dict:
+        view = self.calls_to(method)[-1].args["view"]
+        return json.loads(view) if isinstance(view, str) else view
+
+    # ---- server ---------------------------------------------------------
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_get("/files/{file_id}", self._download)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        return app
+
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        args: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                args.update(await request.json())
+            else:
+                args.update(dict(await request.post()))
+        return args
+
+    def _failure_for(self, method: str) -> Failure | None:
+        for i, failure in enumerate(self.failures):
+            if failure.method in (None, method):
+                return self.failures.pop(i)
+        return None
+
+    async def _api(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.pop("token", None)
+        self.calls.append(Call(method, args, token))
+        failure = self._failure_for(method)
+        if failure:
+            if failure.kind == "500":
+                return web.Response(status=500, text="server error")
+            if failure.kind == "429":
+                return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                         headers={"Retry-After": str(failure.retry_after)})
+            if failure.kind == "drop":
+                request.transport.close()
+                await asyncio.sleep(0.05)
+                return web.Response(status=500)
+            return web.json_response({"ok": False, "error": failure.error})
+        if token != self.token:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        missing = [name for name in REQUIRED.get(method, ()) if args.get(name) in (None, "")]
+        if missing:
+            return web.json_response({"ok": False, "error": "invalid_arguments",
+                                      "response_metadata": {"messages": [f"missing required: {missing}"]}})
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        return web.json_response(await handler(args))
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        self.responses.append({"key": request.match_info["key"], **(await request.json())})
+        return web.Response(text="ok")
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return web.Response(status=403, text="forbidden")
+        file = self.files.get(request.match_info["file_id"])
+        return web.Response(body=file["content"]) if file else web.Response(status=404)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.uploads[request.match_info["file_id"]] = await request.read()
+        return web.Response(text="OK - ok")
+
+    # ---- methods ---------------------------------------------------------
+    def _ts(self) -> str:
+        return f"1790000000.{next(self._ids):06d}"
+
+    def _channel_error(self, channel: str) -> str | None:
+        if channel in self.missing_channels:
+            return "channel_not_found"
+        if channel.startswith("U") and channel not in self.users:
+            return "user_not_found"
+        return None
+
+    async def _m_auth_test(self, args):
+        return {"ok": True, "url": "https://fake.slack.test/", "team": "Fake", "user": "trainingbot",
+                "team_id": "T0FAKE", "user_id": "U0BOT", "bot_id": "B0BOT"}
+
+    async def _m_chat_postMessage(self, args):
+        error = self._channel_error(args["channel"])
+        if error:
+            return {"ok": False, "error": error}
+        channel = "D" + args["channel"] if args["channel"].startswith("U") else args["channel"]
+        return {"ok": True, "channel": channel, "ts": self._ts(), "message": {"text": args.get("text")}}
+
+    async def _m_chat_postEphemeral(self, args):
+        return {"ok": True, "message_ts": self._ts()}
+
+    async def _m_chat_update(self, args):
+        return {"ok": True, "channel": args["channel"], "ts": args["ts"], "text": args.get("text")}
+
+    async def _view(self, args):
+        view = args["view"]
+        view = json.loads(view) if isinstance(view, str) else view
+        return {"ok": True, "view": {"id": f"V{next(self._ids):08d}", **view}}
+
+    _m_views_open = _m_views_update = _m_views_publish = _view
+
+    async def _m_users_info(self, args):
+        user = self.users.get(args["user"])
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    async def _m_users_lookupByEmail(self, args):
+        for user in self.users.values():
+            if (user["profile"].get("email") or "").lower() == args["email"].lower():
+                return {"ok": True, "user": user}
+        return {"ok": False, "error": "users_not_found"}
+
+    async def _m_conversations_open(self, args):
+        return {"ok": True, "channel": {"id": "D" + args["users"].split(",")[0]}}
+
+    async def _m_conversations_create(self, args):
+        name = args["name"]
+        if not CHANNEL_NAME.match(name):
+            return {"ok": False, "error": "invalid_name_specials"}
+        if any(c["name"] == name for c in self.channels.values()):
+            return {"ok": False, "error": "name_taken"}
+        channel_id = f"C{next(self._ids):08d}"
+        is_private = str(args.get("is_private", "false")).lower() in ("true", "1")
+        self.channels[channel_id] = {"id": channel_id, "name": name, "is_private": is_private, "members": set()}
+        return {"ok": True, "channel": {"id": channel_id, "name": name, "is_private": is_private}}
+
+    async def _m_conversations_invite(self, args):
+        channel = self.channels.get(args["channel"])
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        channel["members"].update(args["users"].split(","))
+        return {"ok": True, "channel": {"id": channel["id"]}}
+
+    async def _m_files_info(self, args):
+        file = self.files.get(args["file"])
+        if file is None:
+            return {"ok": False, "error": "file_not_found"}
+        public = {k: v for k, v in file.items() if k != "content"}
+        return {"ok": True, "file": {**public, "url_private_download": f"{self.url}files/{file['id']}"}}
+
+    async def _m_files_getUploadURLExternal(self, args):
+        file_id = f"F{next(self._ids):08d}"
+        return {"ok": True, "upload_url": f"{self.url}upload/{file_id}", "file_id": file_id}
+
+    async def _m_files_completeUploadExternal(self, args):
+        files = args["files"]
+        files = json.loads(files) if isinstance(files, str) else files
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+
+
+def message_text(args: dict) -> str:
+    """A message's text and the text of its blocks, for assertions."""
+    parts = [args.get("text") or ""]
+    blocks = args.get("blocks")
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    parts.append(json.dumps(blocks or [], ensure_ascii=False))
+    return "\n".join(parts)
