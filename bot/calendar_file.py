@@ -62,21 +62,20 @@ class CalendarSpec:
 class _Entry:
     """Reads one mapping of the file; every error names the entry and its line."""
 
-    def __init__(self, source: str, label: str, raw, allowed: set[str]) -> None:
+    def __init__(self, source: str, label: str, raw, allowed: set[str], name_key: str | None = None) -> None:
         if not isinstance(raw, dict):
             raise InputError(f"{source}: {label}: expected a mapping, got {type(raw).__name__}")
         self.source, self.raw = source, dict(raw)
         line = self.raw.pop(LINE_KEY, None)
         self.label = f"{label} (line {line})" if line else label
+        if name_key and isinstance(self.raw.get(name_key), str):
+            self.label = f"{self.label} {self.raw[name_key]!r}"
         unknown = sorted(str(k) for k in self.raw if k not in allowed)
         if unknown:
             self.fail(f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
 
     def fail(self, problem: str):
         raise InputError(f"{self.source}: {self.label}: {problem}")
-
-    def named(self, name: str) -> None:
-        self.label = f"{self.label} {name!r}"
 
     def text(self, key: str, *, required: bool = True) -> str | None:
         value = self.raw.get(key)
@@ -132,9 +131,8 @@ def _local_time(entry: _Entry, value, zone: ZoneInfo, what: str) -> datetime:
 
 
 def _organisation(source: str, index: int, raw) -> OrganisationSpec:
-    e = _Entry(source, f"organisations[{index}]", raw, ORG_KEYS)
+    e = _Entry(source, f"organisations[{index}]", raw, ORG_KEYS, name_key="name")
     name = e.text("name")
-    e.named(name)
     level = e.text("level").lower()
     if level not in LEVELS:
         e.fail(f"level {level!r} is not one of {', '.join(LEVELS)}")
@@ -150,9 +148,8 @@ def _organisation(source: str, index: int, raw) -> OrganisationSpec:
 
 
 def _event(source: str, index: int, raw) -> EventSpec:
-    e = _Entry(source, f"events[{index}]", raw, EVENT_KEYS)
+    e = _Entry(source, f"events[{index}]", raw, EVENT_KEYS, name_key="slug")
     slug = e.text("slug")
-    e.named(slug)
     if not SLUG.match(slug):
         e.fail("slug must be lower-case letters, digits and dashes")
     fmt = e.text("format")

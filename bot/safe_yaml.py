@@ -37,3 +37,10 @@ def load_yaml(data: bytes, source: str):
         where = f"line {mark.line + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise InputError(f"{source}: {where}not valid YAML ({problem})") from None
+
+
+# Dates stay text so that our own parser names the entry of a bad one (2026-13-45).
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
