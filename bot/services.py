@@ -7,6 +7,9 @@ from datetime import datetime, timezone
 
 from bot.calendar_service import CalendarService
 from bot.config import Settings
+from bot.registration import RegistrationService
+from bot.registration_admin import RegistrationAdminService
+from bot.seat_moves import SeatMoveService
 from bot.slack_gateway import SlackGateway
 from storage.db import Database
 
@@ -22,6 +25,13 @@ class Services:
     slack: SlackGateway
     clock: Callable[[], datetime] = utcnow
     calendar: CalendarService = field(init=False)
+    registration: RegistrationService = field(init=False)
+    seat_moves: SeatMoveService = field(init=False)
+    registration_admin: RegistrationAdminService = field(init=False)
 
     def __post_init__(self) -> None:
         self.calendar = CalendarService(self.db, self.settings, self.clock)
+        common = (self.db, self.settings, self.clock, self.slack)
+        self.registration = RegistrationService(*common)
+        self.seat_moves = SeatMoveService(*common)
+        self.registration_admin = RegistrationAdminService(*common)

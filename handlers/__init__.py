@@ -4,8 +4,8 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
-from handlers import training
+from handlers import registration, training
 
 
 def register_all(app: AsyncApp, services: Services) -> None:
-    training.register(app, services)
+    training.register(app, services, registration.routes(app, services))

@@ -135,3 +135,26 @@ class RegistrationChange(Base):
     actor: Mapped[str] = mapped_column(String(64))  # Slack user id, or "cli", or "system"
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class SeatRequest(Base):
+    """A transfer or re-registration that needs a staff decision, and the staff-channel message showing it."""
+
+    __tablename__ = "seat_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), index=True)
+    source_event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    target_event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # transfer | reregister
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | approved | refused
+    requested_by: Mapped[str] = mapped_column(String(32))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    staff_channel: Mapped[str | None] = mapped_column(String(32))
+    staff_ts: Mapped[str | None] = mapped_column(String(32))
+
+    registration: Mapped[Registration] = relationship()
+    source_event: Mapped[Event] = relationship(foreign_keys=[source_event_id])
+    target_event: Mapped[Event] = relationship(foreign_keys=[target_event_id])
