@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -90,8 +91,13 @@ async def _upsert_event(session: AsyncSession, spec: EventSpec) -> bool:
     return created
 
 
-def registration_deadline(first_start: datetime, close_days: int) -> datetime:
-    return first_start - timedelta(days=close_days)
+def days_before(moment: datetime, days: int, timezone_name: str) -> datetime:
+    """`days` calendar days earlier on the event's wall clock (so a DST change in between keeps 13:00 at 13:00)."""
+    return moment.astimezone(ZoneInfo(timezone_name)) - timedelta(days=days)
+
+
+def registration_deadline(first_start: datetime, close_days: int, timezone_name: str) -> datetime:
+    return days_before(first_start, close_days, timezone_name)
 
 
 async def active_counts(session: AsyncSession, event_ids: list[int]) -> dict[int, int]:
@@ -116,5 +122,5 @@ def summarise(event: Event, active: int, close_days: int) -> EventSummary:
     return EventSummary(
         slug=event.slug, title=event.title, format=event.format, timezone=event.timezone,
         sessions=sessions, capacity=event.capacity, seats_left=max(event.capacity - active, 0),
-        registration_closes=registration_deadline(sessions[0][0], close_days),
+        registration_closes=registration_deadline(sessions[0][0], close_days, event.timezone),
         location=event.location, accessibility=tuple(event.accessibility or ()))

@@ -93,7 +93,7 @@ class RegistrationService:
         return StatusItem(
             registration_id=reg.id, event=await self._summary(s, reg.event), status=reg.status, position=position,
             change_deadline=q.change_deadline(reg.event, self.settings.registration_close_days),
-            checkout_deadline=q.last_end(reg.event) + timedelta(days=self.settings.checkout_days))
+            checkout_deadline=q.checkout_deadline(reg.event, self.settings.checkout_days))
 
     async def current(self, user_id: str) -> StatusItem | None:
         """The registration `/training cancel` acts on: active or waiting, for an event not yet ended."""

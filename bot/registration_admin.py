@@ -130,6 +130,19 @@ class RegistrationAdminService:
         return Roster(event.slug, event.title, event.capacity,
                       [line(r) for r in regs if r.status != WAITLISTED], [line(r) for r in regs if r.status == WAITLISTED])
 
+    async def mark_no_show(self, user_id: str, slug: str, trainee: str) -> str:
+        """Record that a registered trainee did not attend; their seat stays used (design.md)."""
+        async with self.db.transaction() as s:
+            await roles.require_staff(s, user_id, "mark no-shows")
+            reg = await s.scalar(select(Registration).join(Event).join(Registration.person).where(
+                Event.slug == slug, Registration.status == ACTIVE, Registration.person.has(slack_user_id=trainee))
+                .options(selectinload(Registration.person)))
+            if reg is None:
+                raise Refusal(f"<@{trainee}> has no active registration for `{slug}`.")
+            reg.status = NO_SHOW
+            q.audit(s, reg, "no-show", ACTIVE, user_id)
+            return reg.person.name
+
     async def check_cancel_event(self, user_id: str, slug: str) -> Roster:
         """The confirmation step: who would be told."""
         roster = await self.roster(user_id, slug)

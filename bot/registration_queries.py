@@ -1,15 +1,15 @@
 """Lookups and the audit trail shared by the registration services (all inside a caller's transaction)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot import calendar
 from bot.errors import Refusal
-from storage.models import (ACTIVE, WAITLISTED, Event, EventSession, Organisation, Registration,
-                            RegistrationChange)
+from storage.models import ACTIVE, WAITLISTED, Event, Organisation, Registration, RegistrationChange
 
 LIVE = (ACTIVE, WAITLISTED)
 
@@ -55,7 +55,11 @@ def last_end(event: Event) -> datetime:
 
 def change_deadline(event: Event, close_days: int) -> datetime:
     """Registration, cancellation with refund of the seat, and automatic transfers close here."""
-    return first_start(event) - timedelta(days=close_days)
+    return calendar.registration_deadline(first_start(event), close_days, event.timezone)
+
+
+def checkout_deadline(event: Event, checkout_days: int) -> datetime:
+    return calendar.days_before(last_end(event), -checkout_days, event.timezone)
 
 
 async def person_registrations(session: AsyncSession, person_id: int,
@@ -94,8 +98,3 @@ def require_found(value, message: str):
         raise Refusal(message)
     return value
 
-
-async def session_windows(session: AsyncSession, event_id: int) -> list[tuple[datetime, datetime]]:
-    rows = await session.execute(select(EventSession.start, EventSession.end)
-                                 .where(EventSession.event_id == event_id).order_by(EventSession.start))
-    return [(a, b) for a, b in rows.all()]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -45,6 +46,15 @@ def split_args(text: str | None) -> list[str]:
 
 
 Handler = Callable[[Command], Awaitable[None]]
+MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+def mention(arg: str) -> str | None:
+    """The user id in an escaped mention `<@U123|name>`, or a bare user id."""
+    match = MENTION.match(arg)
+    if match:
+        return match.group(1)
+    return arg if re.fullmatch(r"[UW][A-Z0-9]{2,}", arg) else None
 
 
 def make_command_listener(routes: dict[str, Handler], usage: str, staff_email: str):

@@ -12,12 +12,13 @@ from bot.people import Profile
 from bot.services import Services
 from handlers import registration_views as views
 from handlers.blocks import text_section
-from handlers.commands import Command, Handler, run_safely
+from handlers.commands import Command, Handler, mention, run_safely
 
 log = logging.getLogger(__name__)
 
 ADMIN_USAGE = """*`/training admin`* — staff
 • `/training admin roster EVENT` — registrants and waiting list with organisations
+• `/training admin no-show EVENT @user` — record a no-show (the seat stays used)
 • `/training admin cancel-event EVENT REASON…` — cancel an event (asks to confirm), tell everyone
 • `/training seats CODE` — any organisation's seats"""
 
@@ -180,6 +181,10 @@ def routes(app: AsyncApp, services: Services) -> dict[str, Handler]:
         if sub == "roster" and len(cmd.args) == 2:
             roster = await admin.roster(cmd.user_id, cmd.args[1])
             await cmd.answer(f"Roster of {roster.slug}", views.roster_blocks(roster))
+        elif sub == "no-show" and len(cmd.args) == 3 and mention(cmd.args[2]):
+            name = await admin.mark_no_show(cmd.user_id, cmd.args[1], mention(cmd.args[2]))
+            await cmd.answer(f"{name} is marked as a no-show at `{cmd.args[1]}`; the seat stays used. They can ask "
+                             f"to re-register within {services.settings.reregister_window_days} days of the end.")
         elif sub == "cancel-event" and len(cmd.args) >= 3:
             reason = " ".join(cmd.args[2:])
             roster = await admin.check_cancel_event(cmd.user_id, cmd.args[1])

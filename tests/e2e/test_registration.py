@@ -228,3 +228,30 @@ async def test_admin_roster_and_cancel_event_tell_everyone(app, fake_slack):
     assert set((await statuses(app)).values()) == {"cancelled"}
     seats = await app.services.registration_admin.seats("U0STAFF", "ORG-A")
     assert seats.used == 0 and seats.left == 3
+
+
+async def test_calendar_register_button_opens_the_modal_on_that_event(app, fake_slack):
+    await setup(app, fake_slack)
+    await press(app, "U0P01", "register_open", "big", channel="C0GENERAL")
+    await eventually(lambda: fake_slack.calls_to("views.open"))
+    event = {b.get("block_id"): b for b in fake_slack.last_view()["blocks"]}["event"]
+    assert event["element"]["initial_option"]["value"] == "big"
+
+
+async def test_a_no_show_asks_within_seven_days_to_re_register_and_staff_approve(app, fake_slack, clock):
+    await setup(app, fake_slack)
+    await submit_register(app, "U0P01", "small", "ORG-A")
+    _, body = await app.slash("/training", "admin no-show small <@U0P01|p1>", "U0P02")
+    assert "Only Carpentries staff" in body
+    clock.now = datetime(2027, 1, 14, 12, 0, tzinfo=timezone.utc)
+    _, body = await app.slash("/training", "admin no-show small <@U0P01|p1>", "U0STAFF")
+    assert "marked as a no-show" in body
+    assert (await app.services.registration_admin.seats("U0CONTACT", None)).no_show == 1
+    choice = await app.services.seat_moves.choices("U0P01")
+    assert choice.kind == "reregister" and [t.slug for t in choice.targets] == ["big"]
+    result = await app.services.seat_moves.request("U0P01", choice.registration_id, "big")
+    assert not result.moved and result.request.kind == "reregister"
+    await app.services.seat_moves.decide(result.request.id, "U0STAFF", True)
+    assert (await statuses(app))["U0P01"] == "active"
+    seats = await app.services.registration_admin.seats("U0CONTACT", None)
+    assert (seats.no_show, seats.active, seats.used) == (0, 1, 1)
