@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import time
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
+from bot import zoom_webhook as zoom_webhook_checks
 from bot.config import Settings
 from bot.services import Services
 from bot.slack_client import make_client
@@ -15,6 +18,7 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 SERVICES = web.AppKey("services", Services)
+BACKGROUND = web.AppKey("background", set)
 
 
 def build_services(settings: Settings) -> Services:
@@ -44,13 +48,51 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "database": "ok"})
 
 
+async def zoom_webhook(request: web.Request) -> web.Response:
+    """Zoom's URL validation, and participant events (signature-checked) recorded as provisional attendance."""
+    services = request.app[SERVICES]
+    secret = services.settings.zoom_webhook_secret_token
+    if secret is None:
+        return web.json_response({"error": "ZOOM_WEBHOOK_SECRET_TOKEN is not set"}, status=503)
+    body = await request.read()
+    if not zoom_webhook_checks.verify_signature(
+            secret.get_secret_value(), request.headers.get("x-zm-request-timestamp"),
+            request.headers.get("x-zm-signature"), body, time.time()):
+        return web.json_response({"error": "invalid signature"}, status=401)
+    try:
+        payload = json.loads(body)
+        if payload.get("event") == "endpoint.url_validation":
+            plain = payload["payload"]["plainToken"]
+            return web.json_response(zoom_webhook_checks.url_validation_response(plain, secret.get_secret_value()))
+        live = zoom_webhook_checks.parse_event(payload)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return web.json_response({"error": f"malformed event: {exc}"[:300]}, status=400)
+    if live is None:
+        return web.json_response({"ok": True, "ignored": True})
+    slug = await services.attendance.record_live(live)
+    if slug and live.kind == "ended" and services.settings.zoom_configured:
+        task = asyncio.create_task(_fetch_report(services, slug))
+        request.app[BACKGROUND].add(task)
+        task.add_done_callback(request.app[BACKGROUND].discard)
+    return web.json_response({"ok": True, "event": slug})
+
+
+async def _fetch_report(services: Services, slug: str) -> None:
+    try:
+        log.info("zoom: %s", await services.attendance.import_zoom(slug, "zoom webhook"))
+    except Exception as exc:  # noqa: BLE001 - a background fetch must not crash the server; it is retried by hand
+        log.warning("zoom: fetching the report of %s after meeting.ended failed: %s", slug, exc)
+
+
 def create_web_app(services: Services, *, migrate: bool = True) -> web.Application:
-    """The HTTP-mode server: POST /slack/events, GET /healthz."""
+    """The HTTP-mode server: POST /slack/events, POST /zoom/webhook, GET /healthz."""
     services.settings.require_slack(socket_mode=False)
     bolt = create_bolt(services)
     app = bolt.web_app(path="/slack/events", port=services.settings.port)
     app[SERVICES] = services
     app.router.add_get("/healthz", healthz)
+    app.router.add_post("/zoom/webhook", zoom_webhook)
+    app[BACKGROUND] = set()
 
     async def on_startup(_app: web.Application) -> None:
         if migrate:

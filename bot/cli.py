@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -101,6 +102,31 @@ def cmd_roster_load(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_attendance_import(settings: Settings, args) -> int:
+    if bool(args.files) == bool(args.zoom):
+        raise InputError("give either report files or --zoom")
+
+    async def work(services):
+        if args.zoom:
+            return await services.attendance.import_zoom(args.event, "cli")
+        return await services.attendance.import_files(args.event, [(f, _read(f)) for f in args.files], args.tz, "cli")
+
+    print(asyncio.run(_with_services(settings, work)))
+    return 0
+
+
+def cmd_attendance_report(settings: Settings, args) -> int:
+    from bot import attendance_formats as fmt
+
+    report = asyncio.run(_with_services(settings, lambda s: s.attendance.report(args.event)))
+    if args.format == "json":
+        print(json.dumps(fmt.to_json(report), indent=2, ensure_ascii=False))
+    else:
+        writer = {"table": fmt.to_table, "csv": fmt.to_csv, "amy": fmt.to_amy}[args.format]
+        sys.stdout.write(writer(report) + ("\n" if args.format == "table" else ""))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="trainingbot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -120,6 +146,18 @@ def build_parser() -> argparse.ArgumentParser:
     rload.add_argument("event")
     rload.add_argument("file")
     rload.set_defaults(run=cmd_roster_load)
+
+    att = sub.add_parser("attendance", help="Zoom attendance").add_subparsers(dest="att_command", required=True)
+    imp = att.add_parser("import", help="import Zoom participant reports (CSV exports or Reports-API JSON)")
+    imp.add_argument("event")
+    imp.add_argument("files", nargs="*")
+    imp.add_argument("--zoom", action="store_true", help="fetch the event's meeting reports from the Zoom API")
+    imp.add_argument("--tz", help="time zone of the CSV times (default: the event's)")
+    imp.set_defaults(run=cmd_attendance_import)
+    rep = att.add_parser("report", help="attended and missed minutes per trainee")
+    rep.add_argument("event")
+    rep.add_argument("--format", choices=["table", "csv", "json", "amy"], default="table")
+    rep.set_defaults(run=cmd_attendance_report)
     return parser
 
 

@@ -5,12 +5,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from bot.attendance import AttendanceService
 from bot.calendar_service import CalendarService
 from bot.config import Settings
 from bot.registration import RegistrationService
 from bot.registration_admin import RegistrationAdminService
 from bot.seat_moves import SeatMoveService
 from bot.slack_gateway import SlackGateway
+from bot.zoom_fetch import zoom_fetcher
 from storage.db import Database
 
 
@@ -28,6 +30,7 @@ class Services:
     registration: RegistrationService = field(init=False)
     seat_moves: SeatMoveService = field(init=False)
     registration_admin: RegistrationAdminService = field(init=False)
+    attendance: AttendanceService = field(init=False)
 
     def __post_init__(self) -> None:
         self.calendar = CalendarService(self.db, self.settings, self.clock)
@@ -35,3 +38,4 @@ class Services:
         self.registration = RegistrationService(*common)
         self.seat_moves = SeatMoveService(*common)
         self.registration_admin = RegistrationAdminService(*common)
+        self.attendance = AttendanceService(self.db, self.settings, self.clock, zoom_fetcher(self.settings))

@@ -78,8 +78,13 @@ class SlackGateway:
         return Delivery(ok=True, ts=ts, channel=channel)
 
     async def upload(self, channel: str, filename: str, content: bytes, title: str, comment: str) -> Delivery:
-        """files.getUploadURLExternal + completeUploadExternal (via slack_sdk's files_upload_v2)."""
+        """files.getUploadURLExternal + completeUploadExternal (via slack_sdk's files_upload_v2).
+
+        Uploads need a conversation id, so a user id is turned into their DM first.
+        """
         try:
+            if channel.startswith(("U", "W")):
+                channel = (await self.client.conversations_open(users=channel))["channel"]["id"]
             await self.client.files_upload_v2(channel=channel, filename=filename, content=content,
                                               title=title, initial_comment=comment)
         except Exception as exc:  # noqa: BLE001

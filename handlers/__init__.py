@@ -4,8 +4,9 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
-from handlers import registration, training
+from handlers import attendance, registration, training
 
 
 def register_all(app: AsyncApp, services: Services) -> None:
     training.register(app, services, registration.routes(app, services))
+    attendance.register(app, services)

@@ -158,3 +158,59 @@ class SeatRequest(Base):
     registration: Mapped[Registration] = relationship()
     source_event: Mapped[Event] = relationship(foreign_keys=[source_event_id])
     target_event: Mapped[Event] = relationship(foreign_keys=[target_event_id])
+
+
+class AttendanceImport(Base):
+    """One imported Zoom report; `digest` makes importing the same report twice a no-op."""
+
+    __tablename__ = "attendance_imports"
+    __table_args__ = (UniqueConstraint("event_id", "digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    source: Mapped[str] = mapped_column(String(400))
+    digest: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    imported_by: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AttendanceRow(Base):
+    __tablename__ = "attendance_rows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("attendance_imports.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    email: Mapped[str] = mapped_column(String(320))
+    join: Mapped[datetime] = mapped_column(UTCDateTime)
+    leave: Mapped[datetime] = mapped_column(UTCDateTime)
+    waiting_room: Mapped[bool] = mapped_column(Boolean)
+
+
+class AttendanceAlias(Base):
+    """A participant name a trainer matched to a trainee once, for this event."""
+
+    __tablename__ = "attendance_aliases"
+    __table_args__ = (UniqueConstraint("event_id", "alias"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    alias: Mapped[str] = mapped_column(String(300))  # normalised name
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_by: Mapped[str] = mapped_column(String(32))
+
+
+class LiveInterval(Base):
+    """Provisional attendance from Zoom webhooks, replaced by the report once the meeting has ended."""
+
+    __tablename__ = "live_intervals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    meeting_uuid: Mapped[str] = mapped_column(String(100), index=True)
+    participant_key: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    email: Mapped[str] = mapped_column(String(320))
+    join: Mapped[datetime] = mapped_column(UTCDateTime)
+    leave: Mapped[datetime | None] = mapped_column(UTCDateTime)
