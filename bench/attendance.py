@@ -12,6 +12,7 @@ the same attended seconds, and prints the figures and the ratio ours / pandas.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import importlib.util
 import io
@@ -20,7 +21,7 @@ import tempfile
 import time
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timezone, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -217,6 +218,36 @@ def _pandas_names(names: pd.Series) -> pd.Series:
     return folded.str.split().str.join(" ").str.partition(" (")[0]
 
 
+async def full_import(path: Path, event: SyntheticEvent, db_path: Path) -> tuple[float, float]:
+    """The real import path (AttendanceService) into a fresh SQLite database: (import s, report s)."""
+    from bot.config import Settings
+    from bot.services import Services
+    from bot.slack_client import make_client
+    from bot.slack_gateway import SlackGateway
+    from storage.db import Database
+
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{db_path}", _env_file=None)
+    db = Database(settings.database_url)
+    await db.upgrade()
+    services = Services(settings=settings, db=db, slack=SlackGateway(make_client(settings)),
+                        clock=lambda: event.windows[-1].end + timedelta(days=1))
+    sessions = "\n".join(f"      - {{start: {w.start.astimezone(event.tz):%Y-%m-%dT%H:%M}, "
+                         f"end: {w.end.astimezone(event.tz):%Y-%m-%dT%H:%M}}}" for w in event.windows)
+    await services.calendar.load_file(
+        f"events:\n  - slug: bench\n    title: Bench\n    format: online\n    timezone: {event.tz.key}\n"
+        f"    capacity: {len(event.roster)}\n    sessions:\n{sessions}\n".encode(), "bench.yml")
+    roster = "name,email\n" + "".join(f"{t.name},{t.email}\n" for t in event.roster if t.email)
+    await services.calendar.load_roster("bench", roster.encode(), "bench.csv")
+    started = time.perf_counter()
+    await services.attendance.import_files("bench", [(path.name, path.read_bytes())], None, "bench")
+    imported = time.perf_counter() - started
+    started = time.perf_counter()
+    await services.attendance.report("bench")
+    reported = time.perf_counter() - started
+    await db.dispose()
+    return imported, reported
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trainees", type=int, default=2000)
@@ -232,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
         ours_seconds = parse_seconds + compute_seconds
         print(f"ours:   parse {parse_seconds:.3f} s + compute {compute_seconds:.3f} s = {ours_seconds:.3f} s "
               f"({args.rows / ours_seconds:,.0f} rows/s)")
+        import_seconds, report_seconds = asyncio.run(full_import(path, event, Path(directory) / "bench.db"))
+        print(f"full import into SQLite (parse, check, store {args.rows:,} rows): {import_seconds:.3f} s; "
+              f"report from the database: {report_seconds:.3f} s")
         if importlib.util.find_spec("pandas") is None:
             print("pandas: not installed; pip install pandas to compare against it")
             return 0

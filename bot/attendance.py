@@ -182,13 +182,17 @@ class AttendanceService:
         now = self.clock()
         async with self.db.transaction() as s:
             event = await self._event(s, slug)
-            windows = [ac.Window(x.start, min(x.end, now)) for x in event.sessions if x.start < now] \
-                if now < event.sessions[-1].end else [ac.Window(x.start, x.end) for x in event.sessions]
+            partial = event.sessions[0].start <= now < event.sessions[-1].end
+            # While the event runs, only the time that has happened can have been missed.
+            windows = [ac.Window(x.start, min(x.end, now)) for x in event.sessions if x.start < now] if partial \
+                else [ac.Window(x.start, x.end) for x in event.sessions]
             people = list((await s.execute(select(Person).join(Registration).where(
                 Registration.event_id == event.id, Registration.status.in_((ACTIVE, NO_SHOW)))
                 .order_by(Person.name))).scalars())
-            rows = [ParticipantRow(r.name, r.email, r.join, r.leave, r.waiting_room, 0) for r in
-                    await s.scalars(select(AttendanceRow).where(AttendanceRow.event_id == event.id))]
+            stored = await s.execute(select(AttendanceRow.name, AttendanceRow.email, AttendanceRow.join,
+                                            AttendanceRow.leave, AttendanceRow.waiting_room)
+                                     .where(AttendanceRow.event_id == event.id))
+            rows = [ParticipantRow(name, email, join, leave, waiting, 0) for name, email, join, leave, waiting in stored]
             rows += [ParticipantRow(r.name, r.email, r.join, r.leave or now, False, 0) for r in
                      await s.scalars(select(LiveInterval).where(LiveInterval.event_id == event.id))
                      if (r.leave or now) > r.join]
@@ -203,7 +207,7 @@ class AttendanceService:
             lines.append(TraineeLine(p.id, p.name, p.email or "", p.slack_user_id, t.sessions, t.attended, t.missed,
                                      t.absent, threshold / 2 < t.missed <= threshold, t.status))
         return Report(event.slug, event.title, tuple(windows), result.scheduled, threshold, lines,
-                      list(result.unmatched), partial=now < event.sessions[-1].end)
+                      list(result.unmatched), partial)
 
     async def save_alias(self, user_id: str, slug: str, participant_name: str, person_id: int) -> None:
         """A trainer matches an unmatched participant to a trainee; later reports use the alias."""

@@ -1,0 +1,90 @@
+"""The `trainingbot` command line: exit codes, one-line errors, and the JSON contract."""
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import asyncpg
+import pytest
+
+from bot.cli import main
+from tests.attendance_fixtures import CALENDAR, ROSTER, ZOOM_DATA
+from tests.conftest import EXAMPLES, PG_DSN
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def cli_db(request, tmp_path, monkeypatch):
+    """DATABASE_URL for a fresh database the CLI migrates itself."""
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "ZOOM_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    if request.param == "sqlite":
+        monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+        yield
+        return
+    name = f"tb_cli_{uuid.uuid4().hex[:10]}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(PG_DSN)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    base = PG_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    monkeypatch.setenv("DATABASE_URL", f"{base}/{name}")
+    yield
+    asyncio.run(admin(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+def write(tmp_path, name: str, text: str | bytes):
+    path = tmp_path / name
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    return str(path)
+
+
+def test_calendar_load_ok_then_a_bad_file_exits_2_with_one_line(cli_db, tmp_path, capsys):
+    assert main(["calendar", "load", str(EXAMPLES / "calendar.yml")]) == 0
+    assert "organisations: 2 new" in capsys.readouterr().out
+    bad = write(tmp_path, "bad.yml", "events:\n  - slug: x\n    timezone: Nowhere/Land\n")
+    assert main(["calendar", "load", bad]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"trainingbot: {bad}: events[0]") and "unknown key" not in err[0]
+
+
+def test_attendance_import_and_json_report_follow_the_contract(cli_db, tmp_path, capsys, monkeypatch):
+    assert main(["calendar", "load", write(tmp_path, "c.yml", CALENDAR)]) == 0
+    assert main(["roster", "load", "it-dec", write(tmp_path, "r.csv", ROSTER)]) == 0
+    good, bad = str(ZOOM_DATA / "plain_2021.csv"), str(ZOOM_DATA / "missing_leave_time.csv")
+    capsys.readouterr()
+    assert main(["attendance", "import", "it-dec", good, bad]) == 2
+    err = capsys.readouterr().err
+    assert "missing_leave_time.csv, line 1" in err and len(err.strip().splitlines()) == 1
+    assert main(["attendance", "import", "it-dec", good]) == 0
+    assert "12 rows imported" in capsys.readouterr().out
+    assert main(["attendance", "import", "it-dec", good]) == 0
+    assert "already imported" in capsys.readouterr().out
+    assert main(["attendance", "report", "it-dec", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) == {"event", "scheduled_minutes", "threshold_minutes", "trainees", "unmatched"}
+    amara = next(t for t in report["trainees"] if t["name"] == "Amara Nwosu")
+    assert amara["sessions"][0] == {"start": "2026-12-01T18:00:00+00:00", "attended_minutes": 240}
+    assert main(["attendance", "report", "it-dec", "--format", "amy"]) == 0
+    assert capsys.readouterr().out.startswith("trainee,email,event,requirement,state,notes")
+    assert main(["attendance", "report", "nope"]) == 2
+    assert "unknown event 'nope'" in capsys.readouterr().err
+
+
+def test_serve_without_slack_settings_names_each_missing_one(cli_db, capsys):
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert "SLACK_BOT_TOKEN is not set" in err and "SLACK_SIGNING_SECRET is not set" in err and "manifest.yml" in err
+    assert main(["socket"]) == 2
+    assert "SLACK_APP_TOKEN is not set" in capsys.readouterr().err
+
+
+def test_a_malformed_setting_is_named(cli_db, capsys, monkeypatch):
+    monkeypatch.setenv("PORT", "eighty")
+    assert main(["db", "upgrade"]) == 2
+    assert capsys.readouterr().err.startswith("trainingbot: PORT is malformed")
