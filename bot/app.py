@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import zoom_webhook as zoom_webhook_checks
 from bot.config import Settings
+from bot.scheduler import Sweeper
 from bot.services import Services
 from bot.slack_client import make_client
 from bot.slack_gateway import SlackGateway
@@ -84,7 +85,7 @@ async def _fetch_report(services: Services, slug: str) -> None:
         log.warning("zoom: fetching the report of %s after meeting.ended failed: %s", slug, exc)
 
 
-def create_web_app(services: Services, *, migrate: bool = True) -> web.Application:
+def create_web_app(services: Services, *, migrate: bool = True, schedule: bool = True) -> web.Application:
     """The HTTP-mode server: POST /slack/events, POST /zoom/webhook, GET /healthz."""
     services.settings.require_slack(socket_mode=False)
     bolt = create_bolt(services)
@@ -94,13 +95,23 @@ def create_web_app(services: Services, *, migrate: bool = True) -> web.Applicati
     app.router.add_post("/zoom/webhook", zoom_webhook)
     app[BACKGROUND] = set()
 
+    sweeper = Sweeper(services.nudges, services.settings.sweep_minutes)
+
     async def on_startup(_app: web.Application) -> None:
         if migrate:
             await services.db.upgrade()
+        if schedule:
+            sweeper.start()
+
+    async def on_shutdown(_app: web.Application) -> None:
+        if schedule:
+            await sweeper.stop()
+        await asyncio.gather(*app[BACKGROUND], return_exceptions=True)
 
     async def on_cleanup(_app: web.Application) -> None:
         await services.db.dispose()
 
     app.on_startup.append(on_startup)
+    app.on_shutdown.append(on_shutdown)
     app.on_cleanup.append(on_cleanup)
     return app

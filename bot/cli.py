@@ -61,12 +61,17 @@ def cmd_socket(settings: Settings, _args) -> int:
     async def run() -> None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+        from bot.scheduler import Sweeper
+
         services = build_services(settings)
         await services.db.upgrade()
         handler = AsyncSocketModeHandler(create_bolt(services), settings.slack_app_token.get_secret_value())
+        sweeper = Sweeper(services.nudges, settings.sweep_minutes)
+        sweeper.start()
         try:
             await handler.start_async()
         finally:
+            await sweeper.stop()
             await services.db.dispose()
 
     asyncio.run(run())
@@ -127,6 +132,21 @@ def cmd_attendance_report(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_nudges_run_once(settings: Settings, _args) -> int:
+    result = asyncio.run(_with_services(settings, lambda s: s.nudges.sweep()))
+    print(f"sweep: {result}")
+    return 0
+
+
+def cmd_nudges_preview(settings: Settings, args) -> int:
+    planned = asyncio.run(_with_services(settings, lambda s: s.nudges.preview(args.days)))
+    for p in planned:
+        c = p.candidate
+        print(f"{p.send_at:%Y-%m-%d %H:%M} UTC  {c.kind:<15} {c.recipient:<12} {c.subject}")
+    print(f"{len(planned)} reminders in the next {args.days} days")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="trainingbot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -158,6 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("event")
     rep.add_argument("--format", choices=["table", "csv", "json", "amy"], default="table")
     rep.set_defaults(run=cmd_attendance_report)
+
+    nudges = sub.add_parser("nudges", help="reminders").add_subparsers(dest="nudge_command", required=True)
+    nudges.add_parser("run-once", help="run one reminder sweep now").set_defaults(run=cmd_nudges_run_once)
+    preview = nudges.add_parser("preview", help="list what would be sent when, without sending")
+    preview.add_argument("--days", type=int, default=14)
+    preview.set_defaults(run=cmd_nudges_preview)
     return parser
 
 

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     mentoring_weeks: int = Field(default=10, ge=8, le=12)
     # Scheduler
     sweep_minutes: int = Field(default=5, ge=1)
+    reminder_lease_seconds: int = Field(default=300, ge=1)
+    work_start_hour: int = Field(default=9, ge=0, le=23)
+    work_end_hour: int = Field(default=18, ge=1, le=24)
+    channel_reminder_hour: int = Field(default=15, ge=0, le=23)
 
     @field_validator("database_url")
     @classmethod

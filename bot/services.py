@@ -12,6 +12,8 @@ from bot.registration import RegistrationService
 from bot.registration_admin import RegistrationAdminService
 from bot.seat_moves import SeatMoveService
 from bot.slack_gateway import SlackGateway
+from bot.nudges import NudgeService
+from bot.scheduler import build_nudges
 from bot.zoom_fetch import zoom_fetcher
 from storage.db import Database
 
@@ -31,6 +33,7 @@ class Services:
     seat_moves: SeatMoveService = field(init=False)
     registration_admin: RegistrationAdminService = field(init=False)
     attendance: AttendanceService = field(init=False)
+    nudges: NudgeService = field(init=False)
 
     def __post_init__(self) -> None:
         self.calendar = CalendarService(self.db, self.settings, self.clock)
@@ -39,3 +42,4 @@ class Services:
         self.seat_moves = SeatMoveService(*common)
         self.registration_admin = RegistrationAdminService(*common)
         self.attendance = AttendanceService(self.db, self.settings, self.clock, zoom_fetcher(self.settings))
+        self.nudges = build_nudges(self)

@@ -95,5 +95,7 @@ class SlackGateway:
 def _reason(exc: Exception) -> str:
     """A short reason without request details (which could carry tokens)."""
     if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error") or exc.response.status_code)
+        data = exc.response.data
+        error = data.get("error") if isinstance(data, dict) else None
+        return str(error or f"http_{exc.response.status_code}")
     return type(exc).__name__

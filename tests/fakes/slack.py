@@ -58,6 +58,8 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     responses: list[dict] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    delivered: list[dict] = field(default_factory=list)  # chat.postMessage calls that got their answer
+    hang_after: int | None = None  # postMessage calls beyond this many deliveries never answer
     url: str = ""
     _ids = itertools.count(1)
 
@@ -175,6 +177,9 @@ class FakeSlack:
         error = self._channel_error(args["channel"])
         if error:
             return {"ok": False, "error": error}
+        if self.hang_after is not None and len(self.delivered) >= self.hang_after:
+            await asyncio.sleep(3600)
+        self.delivered.append(args)
         channel = "D" + args["channel"] if args["channel"].startswith("U") else args["channel"]
         return {"ok": True, "channel": channel, "ts": self._ts(), "message": {"text": args.get("text")}}
 

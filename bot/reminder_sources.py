@@ -1,0 +1,152 @@
+"""What reminders are due, derived from the database (plain Candidates; sending is bot.nudges' job)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot import calendar, messages, roles, timefmt
+from bot.config import Settings
+from bot.registration_rules import seats_used
+from storage.models import ACTIVE, Event, EventSession, Organisation, Person, Registration, Role
+
+CHECKOUT_NUDGE_DAYS = (60, 30, 14, 7, 1)
+SESSION_REPORT_DELAY = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    kind: str
+    recipient: str  # Slack user id (a DM) or channel id
+    subject: str
+    due_at: datetime
+    expires_at: datetime  # after this the reminder is pointless and is skipped
+    text: str  # "" for kinds whose text is written at send time
+    tz: str | None  # the recipient's zone for DMs (working hours); None for channel posts
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}|{self.recipient}|{self.subject}|{self.due_at:%Y-%m-%d}"
+
+
+@dataclass(frozen=True)
+class CheckoutDeadline:
+    user_id: str
+    registration_id: int
+    event_title: str
+    deadline: datetime
+    complete: bool
+    tz: str | None
+
+
+def _months_after(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, 28))
+
+
+async def trainee_event_reminders(s: AsyncSession, settings: Settings, start: datetime,
+                                  end: datetime) -> list[Candidate]:
+    """The preparation checklist a week before, and the day-before reminder with the link or venue."""
+    events = list(await s.scalars(select(Event).where(Event.status == "open").options(selectinload(Event.sessions))
+                                  .where(Event.id.in_(select(EventSession.event_id).where(
+                                      EventSession.start > start, EventSession.start <= end + timedelta(days=8))))))
+    out = []
+    for event in events:
+        first = event.sessions[0].start
+        if not start - timedelta(days=8) < first <= end + timedelta(days=8):
+            continue
+        summary = calendar.summarise(event, 0, settings.registration_close_days)
+        regs = await s.execute(select(Person.slack_user_id, Person.timezone).join(Registration).where(
+            Registration.event_id == event.id, Registration.status == ACTIVE, Person.slack_user_id.is_not(None)))
+        for user_id, tz_name in regs.all():
+            tz = timefmt.zone(tz_name)
+            out.append(Candidate("prepare", user_id, event.slug, calendar.days_before(first, 7, event.timezone),
+                                 first, messages.prepare_reminder(summary, tz, event.zoom_join_url), tz_name or "UTC"))
+            out.append(Candidate("day_before", user_id, event.slug, calendar.days_before(first, 1, event.timezone),
+                                 first, messages.day_before_reminder(summary, tz, event.zoom_join_url),
+                                 tz_name or "UTC"))
+    return out
+
+
+def checkout_reminders(deadlines: list[CheckoutDeadline]) -> list[Candidate]:
+    """60, 30, 14, 7 and 1 days before the checkout deadline, none once checkout is complete."""
+    out = []
+    for d in deadlines:
+        if d.complete:
+            continue
+        for days in CHECKOUT_NUDGE_DAYS:
+            due = d.deadline - timedelta(days=days)
+            out.append(Candidate("checkout", d.user_id, f"reg{d.registration_id}:{d.deadline:%Y-%m-%d}", due,
+                                 d.deadline, messages.checkout_reminder(d.event_title, d.deadline, days,
+                                                                        timefmt.zone(d.tz)), d.tz or "UTC"))
+    return out
+
+
+async def default_checkout_deadlines(s: AsyncSession, settings: Settings, now: datetime) -> list[CheckoutDeadline]:
+    """Deadlines from attendance-independent data: 90 days after the last session (no extensions known)."""
+    horizon = now - timedelta(days=settings.checkout_days + 1)
+    rows = await s.execute(select(Registration.id, Person.slack_user_id, Person.timezone, Event)
+                           .join(Person, Person.id == Registration.person_id).join(Event)
+                           .where(Registration.status == ACTIVE, Person.slack_user_id.is_not(None))
+                           .options(selectinload(Event.sessions)))
+    out = []
+    for reg_id, user_id, tz_name, event in rows.all():
+        last = event.sessions[-1].end if event.sessions else None
+        if last and horizon < last <= now:
+            deadline = calendar.days_before(last, -settings.checkout_days, event.timezone)
+            out.append(CheckoutDeadline(user_id, reg_id, event.title, deadline, False, tz_name))
+    return out
+
+
+async def contact_reminders(s: AsyncSession, settings: Settings, start: datetime, now: datetime) -> list[Candidate]:
+    """Organisation contacts: unused seats at 3 and 5 months into the year; deadlines of events their people hold.
+
+    Events are those open since `start` (deadline reminders), and those open `now` (the list of events with room).
+    """
+    out = []
+    since = await calendar.upcoming_events(s, start, settings.registration_close_days)
+    upcoming = [e for e in since if e.registration_closes > now]
+    contacts = (await s.execute(select(Role.slack_user_id, Role.scope, Person.timezone)
+                                .outerjoin(Person, Person.slack_user_id == Role.slack_user_id)
+                                .where(Role.role == roles.CONTACT))).all()
+    for user_id, scope, tz_name in contacts:
+        org = await s.get(Organisation, int(scope.split(":")[1]))
+        left = org.total_seats - org.rolled_out_seats - await seats_used(s, org.id)
+        if left <= 0:
+            continue
+        tz = timefmt.zone(tz_name)
+        for months in (3, 5):
+            due = datetime.combine(_months_after(org.membership_start, months), time(14), timezone.utc)
+            out.append(Candidate(f"seats_{months}m", user_id, org.code, due, due + timedelta(days=30),
+                                 messages.unused_seats(org.name, org.code, left, months, upcoming, tz),
+                                 tz_name or "UTC"))
+        held = set(await s.scalars(select(Event.slug).join(Registration).where(
+            Registration.organisation_id == org.id, Registration.status == ACTIVE, Event.status == "open")))
+        for event in since:
+            if event.slug in held:
+                due = event.registration_closes - timedelta(days=3)
+                out.append(Candidate("org_deadline", user_id, f"{org.code}:{event.slug}", due,
+                                     event.registration_closes,
+                                     messages.org_deadline(org.name, org.code, left, event, tz), tz_name or "UTC"))
+    return out
+
+
+async def trainer_session_reports(s: AsyncSession, start: datetime, end: datetime) -> list[Candidate]:
+    """After each session (plus a delay): trainers hear who is at risk; the text is written at send time."""
+    rows = await s.execute(select(EventSession, Event).join(Event).where(
+        Event.status == "open", EventSession.end > start - SESSION_REPORT_DELAY,
+        EventSession.end <= end - SESSION_REPORT_DELAY))
+    out = []
+    for session, event in rows.all():
+        trainers = await s.execute(select(Role.slack_user_id, Person.timezone)
+                                   .outerjoin(Person, Person.slack_user_id == Role.slack_user_id)
+                                   .where(Role.role == roles.TRAINER, Role.scope == roles.event_scope(event.id)))
+        due = session.end + SESSION_REPORT_DELAY
+        for user_id, tz_name in trainers.all():
+            out.append(Candidate("session_report", user_id, f"{event.slug}@{session.start:%Y%m%dT%H%M}", due,
+                                 due + timedelta(days=1), "", tz_name or "UTC"))
+    return out

@@ -1,0 +1,67 @@
+"""APScheduler wiring: which reminder kinds exist, and the periodic sweep that sends them."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot import messages
+from bot import reminder_sources as sources
+from bot.errors import InputError
+from bot.nudges import NudgeService, standard_sources
+
+log = logging.getLogger(__name__)
+
+
+def build_nudges(services) -> NudgeService:
+    """The nudge service with every kind the other services can answer for."""
+    settings, attendance = services.settings, services.attendance
+
+    async def checkout(s, start, end):
+        deadlines = await sources.default_checkout_deadlines(s, settings, end)
+        return sources.checkout_reminders(deadlines)
+
+    async def session_report(subject: str) -> str:
+        slug = subject.split("@", 1)[0]
+        fetched = False
+        if settings.zoom_configured:
+            try:
+                await attendance.import_zoom(slug, "scheduler")
+                fetched = True
+            except InputError as exc:
+                log.warning("zoom report for %s not fetched: %s", slug, exc)
+        report = await attendance.report(slug)
+        return messages.session_report(slug, [t.name for t in report.trainees if t.absent],
+                                       [t.name for t in report.trainees if t.at_risk], len(report.unmatched), fetched)
+
+    return NudgeService(services.db, settings, services.clock, services.slack,
+                        sources=[*standard_sources(settings, services.clock), checkout],
+                        writers={"session_report": session_report})
+
+
+class Sweeper:
+    """Runs a sweep every SWEEP_MINUTES; stop() lets the sweep in progress finish (used on SIGTERM)."""
+
+    def __init__(self, nudges: NudgeService, minutes: int) -> None:
+        self.nudges, self.minutes = nudges, minutes
+        self.scheduler = AsyncIOScheduler()
+        self.lock = asyncio.Lock()
+
+    async def run(self) -> None:
+        async with self.lock:
+            try:
+                log.info("sweep: %s", await self.nudges.sweep())
+            except Exception:  # noqa: BLE001 - the next sweep tries again
+                log.exception("sweep failed")
+
+    def start(self) -> None:
+        self.scheduler.add_job(self.run, "interval", minutes=self.minutes, id="sweep", max_instances=1,
+                               coalesce=True, next_run_time=datetime.now(timezone.utc))
+        self.scheduler.start()
+
+    async def stop(self) -> None:
+        self.scheduler.shutdown(wait=False)
+        async with self.lock:  # wait for the sweep in progress
+            pass
