@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     reminder_lease_seconds: int = Field(default=300, ge=1)
     work_start_hour: int = Field(default=9, ge=0, le=23)
     work_end_hour: int = Field(default=18, ge=1, le=24)
+    work_weekdays: str = "0,1,2,3,4"  # Monday = 0
     channel_reminder_hour: int = Field(default=15, ge=0, le=23)
 
     @field_validator("database_url")
@@ -85,6 +86,18 @@ class Settings(BaseSettings):
         missing = self.missing_slack(socket_mode=socket_mode)
         if missing:
             raise ConfigError("\n".join(f"{name} is not set: {SLACK_HINTS[name]}." for name in missing))
+
+    @field_validator("work_weekdays")
+    @classmethod
+    def _weekdays(cls, value: str) -> str:
+        days = [d.strip() for d in value.split(",") if d.strip()]
+        if not days or any(d not in "0123456" or len(d) != 1 for d in days):
+            raise ValueError("must be weekday numbers 0 (Monday) to 6 (Sunday), comma-separated")
+        return ",".join(days)
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        return frozenset(int(d) for d in self.work_weekdays.split(","))
 
     @property
     def zoom_configured(self) -> bool:

@@ -79,7 +79,7 @@ class NudgeService:
         if c.tz is None:
             return earliest
         return next_working_moment(earliest, timefmt.zone(c.tz), self.settings.work_start_hour,
-                                   self.settings.work_end_hour)
+                                   self.settings.work_end_hour, self.settings.weekdays)
 
     async def preview(self, days: int) -> list[Planned]:
         now = self.clock()

@@ -5,13 +5,17 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
-def next_working_moment(moment: datetime, tz: ZoneInfo, start_hour: int = 9, end_hour: int = 18) -> datetime:
+WEEKDAYS = frozenset(range(5))
+
+
+def next_working_moment(moment: datetime, tz: ZoneInfo, start_hour: int = 9, end_hour: int = 18,
+                        weekdays: frozenset[int] = WEEKDAYS) -> datetime:
     """`moment` if it is inside working hours, else the next start of working hours (aware, in `tz`)."""
     local = moment.astimezone(tz)
     for _ in range(8):
-        if local.weekday() < 5:
+        if local.weekday() in weekdays:
             opens = datetime.combine(local.date(), time(start_hour), tz)
-            closes = datetime.combine(local.date(), time(end_hour), tz)
+            closes = datetime.combine(local.date(), time(0), tz) + timedelta(hours=end_hour)
             if local < opens:
                 return opens
             if local < closes:

@@ -83,6 +83,7 @@ async def fake_slack():
     runner, url = await _start(fake.app())
     fake.url = url
     yield fake
+    fake.released.set()
     await runner.cleanup()
 
 

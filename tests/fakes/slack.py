@@ -60,6 +60,7 @@ class FakeSlack:
     failures: list[Failure] = field(default_factory=list)
     delivered: list[dict] = field(default_factory=list)  # chat.postMessage calls that got their answer
     hang_after: int | None = None  # postMessage calls beyond this many deliveries never answer
+    released: asyncio.Event = field(default_factory=asyncio.Event)  # set on shutdown to end hung requests
     url: str = ""
     _ids = itertools.count(1)
 
@@ -178,7 +179,8 @@ class FakeSlack:
         if error:
             return {"ok": False, "error": error}
         if self.hang_after is not None and len(self.delivered) >= self.hang_after:
-            await asyncio.sleep(3600)
+            await self.released.wait()  # a hung request is never delivered
+            return {"ok": False, "error": "request_timeout"}
         self.delivered.append(args)
         channel = "D" + args["channel"] if args["channel"].startswith("U") else args["channel"]
         return {"ok": True, "channel": channel, "ts": self._ts(), "message": {"text": args.get("text")}}

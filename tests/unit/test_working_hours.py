@@ -35,3 +35,10 @@ def test_result_is_never_earlier_and_always_a_weekday_in_hours(moment):
 def test_at_local_hour():
     assert at_local_hour(datetime(2026, 12, 1, 23, 30, tzinfo=timezone.utc), BERLIN, 15) == \
         datetime(2026, 12, 2, 15, 0, tzinfo=BERLIN)
+
+
+def test_configured_weekdays_and_a_day_long_window():
+    sat_03 = datetime(2026, 12, 5, 3, 0, tzinfo=BERLIN)
+    assert next_working_moment(sat_03, BERLIN, 0, 24, frozenset(range(7))) == sat_03
+    sun = datetime(2026, 12, 6, 12, 0, tzinfo=BERLIN)  # a Sunday-to-Thursday week
+    assert next_working_moment(sun, BERLIN, weekdays=frozenset({6, 0, 1, 2, 3})) == sun

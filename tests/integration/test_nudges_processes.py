@@ -1,0 +1,109 @@
+"""Exactly once across processes: two schedulers on one PostgreSQL database, and a process killed mid-sweep."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import uuid
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+import asyncpg
+import pytest
+
+from storage.db import Database
+from tests.conftest import BOT_TOKEN, PG_DSN
+from tests.registration_fixtures import eventually
+
+TRAINEES = 300
+
+
+async def _admin(sql: str) -> None:
+    conn = await asyncpg.connect(PG_DSN)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def shared_db(backend, tmp_path):
+    """A database that separate processes can open by URL alone."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/shared.db"
+        return
+    name = f"tb_proc_{uuid.uuid4().hex[:10]}"
+    await _admin(f'CREATE DATABASE "{name}"')
+    yield f"{PG_DSN.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
+    await _admin(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+async def _world(url: str, fake_slack) -> None:
+    """An event starting in three days (real time): every trainee's preparation reminder is due now."""
+    from bot.config import Settings
+    from bot.services import Services
+    from bot.slack_client import make_client
+    from bot.slack_gateway import SlackGateway
+
+    start = datetime.now(timezone.utc) + timedelta(days=3)
+    calendar = (f"organisations: []\nevents:\n  - slug: soon\n    title: Soon\n    format: online\n    timezone: UTC\n"
+                f"    capacity: {TRAINEES}\n    sessions:\n      - {{start: {start:%Y-%m-%dT%H:%M}, "
+                f"end: {start + timedelta(hours=4):%Y-%m-%dT%H:%M}}}\n")
+    roster = "name,email,slack_user_id\n" + "".join(f"T{i},t{i}@x.org,U0T{i:04d}\n" for i in range(TRAINEES))
+    for i in range(TRAINEES):
+        fake_slack.add_user(f"U0T{i:04d}", f"T{i}", f"t{i}@x.org", tz="UTC")
+    settings = Settings(database_url=url, _env_file=None)
+    db = Database(url)
+    await db.upgrade()
+    services = Services(settings=settings, db=db, slack=SlackGateway(make_client(settings)))
+    await services.calendar.load_file(calendar.encode(), "soon.yml")
+    await services.calendar.load_roster("soon", roster.encode(), "roster.csv")
+    await db.dispose()
+
+
+def _env(url: str, fake_slack) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ZOOM_", "STAFF_"))}
+    env.update(DATABASE_URL=url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=fake_slack.url + "api/",
+               WORK_START_HOUR="0", WORK_END_HOUR="24", WORK_WEEKDAYS="0,1,2,3,4,5,6", REMINDER_LEASE_SECONDS="2")
+    return env
+
+
+async def _sweep_process(env):
+    return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "nudges", "run-once", env=env,
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+
+
+def _prepare_dms(fake_slack) -> Counter:
+    return Counter(m["channel"] for m in fake_slack.delivered if "starts in a week" in (m.get("text") or ""))
+
+
+async def test_two_processes_sweeping_one_database_send_every_reminder_once(shared_db, fake_slack):
+    await _world(shared_db, fake_slack)
+    env = _env(shared_db, fake_slack)
+    first, second = await _sweep_process(env), await _sweep_process(env)
+    outs = await asyncio.gather(first.communicate(), second.communicate())
+    assert first.returncode == 0 and second.returncode == 0, outs
+    sent = _prepare_dms(fake_slack)
+    assert len(sent) == TRAINEES and set(sent.values()) == {1}
+    assert all(b"sweep:" in out for out, _ in outs)
+
+
+async def test_a_process_killed_mid_sweep_is_followed_by_one_that_sends_the_rest_once(shared_db, fake_slack):
+    await _world(shared_db, fake_slack)
+    env = _env(shared_db, fake_slack)
+    fake_slack.hang_after = 100  # the 101st message hangs: the process is busy mid-sweep
+    victim = await _sweep_process(env)
+    await eventually(lambda: len(fake_slack.delivered) >= 100, timeout=60)
+    await asyncio.sleep(0.3)
+    victim.send_signal(signal.SIGKILL)
+    await victim.wait()
+    assert victim.returncode == -signal.SIGKILL
+    assert len(_prepare_dms(fake_slack)) == 100
+    fake_slack.hang_after = None
+    await asyncio.sleep(2.5)  # the dead process's claims expire
+    survivor = await _sweep_process(env)
+    out, err = await survivor.communicate()
+    assert survivor.returncode == 0, err
+    sent = _prepare_dms(fake_slack)
+    assert len(sent) == TRAINEES and set(sent.values()) == {1}
