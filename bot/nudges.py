@@ -107,9 +107,7 @@ class NudgeService:
     async def _record(self, wanted: dict[str, Candidate], now: datetime) -> int:
         keys = list(wanted)
         async with self.db.transaction() as s:
-            known: set[str] = set()
-            for i in range(0, len(keys), 500):
-                known |= set(await s.scalars(select(Reminder.key).where(Reminder.key.in_(keys[i:i + 500]))))
+            known = set(await s.scalars(select(Reminder.key).where(Reminder.due_at > now - LOOKBACK)))
             rows = []
             for key in keys:
                 if key in known:
@@ -119,7 +117,7 @@ class NudgeService:
                 late = send_at >= c.expires_at or now >= c.expires_at
                 rows.append({"key": key, "kind": c.kind, "recipient": c.recipient, "subject": c.subject[:200],
                              "due_at": c.due_at, "send_after": send_at, "expires_at": c.expires_at,
-                             "status": SKIPPED if late else PENDING, "attempts": 0, "text": c.text,
+                             "status": SKIPPED if late else PENDING, "attempts": 0, "text": c.render(),
                              "last_error": "its moment passed while the bot was off" if late else None,
                              "created_at": now})
             if rows:

@@ -1,10 +1,11 @@
 """What reminders are due, derived from the database (plain Candidates; sending is bot.nudges' job)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -24,8 +25,11 @@ class Candidate:
     subject: str
     due_at: datetime
     expires_at: datetime  # after this the reminder is pointless and is skipped
-    text: str  # "" for kinds whose text is written at send time
+    text: str | Callable[[], str]  # a callable is only called for newly due reminders; "" = written at send time
     tz: str | None  # the recipient's zone for DMs (working hours); None for channel posts
+
+    def render(self) -> str:
+        return self.text() if callable(self.text) else self.text
 
     @property
     def key(self) -> str:
@@ -51,24 +55,23 @@ def _months_after(day: date, months: int) -> date:
 async def trainee_event_reminders(s: AsyncSession, settings: Settings, start: datetime,
                                   end: datetime) -> list[Candidate]:
     """The preparation checklist a week before, and the day-before reminder with the link or venue."""
-    events = list(await s.scalars(select(Event).where(Event.status == "open").options(selectinload(Event.sessions))
-                                  .where(Event.id.in_(select(EventSession.event_id).where(
-                                      EventSession.start > start, EventSession.start <= end + timedelta(days=8))))))
+    soon = select(EventSession.event_id).where(EventSession.start > start, EventSession.start <= end + timedelta(days=8))
+    events = {e.id: e for e in await s.scalars(select(Event).where(Event.status == "open", Event.id.in_(soon))
+                                                  .options(selectinload(Event.sessions)))}
+    regs = await s.execute(select(Registration.event_id, Person.slack_user_id, Person.timezone).join(Person).where(
+        Registration.event_id.in_(list(events)), Registration.status == ACTIVE, Person.slack_user_id.is_not(None)))
+    summaries = {i: calendar.summarise(e, 0, settings.registration_close_days) for i, e in events.items()}
     out = []
-    for event in events:
-        first = event.sessions[0].start
-        if not start - timedelta(days=8) < first <= end + timedelta(days=8):
-            continue
-        summary = calendar.summarise(event, 0, settings.registration_close_days)
-        regs = await s.execute(select(Person.slack_user_id, Person.timezone).join(Registration).where(
-            Registration.event_id == event.id, Registration.status == ACTIVE, Person.slack_user_id.is_not(None)))
-        for user_id, tz_name in regs.all():
-            tz = timefmt.zone(tz_name)
-            out.append(Candidate("prepare", user_id, event.slug, calendar.days_before(first, 7, event.timezone),
-                                 first, messages.prepare_reminder(summary, tz, event.zoom_join_url), tz_name or "UTC"))
-            out.append(Candidate("day_before", user_id, event.slug, calendar.days_before(first, 1, event.timezone),
-                                 first, messages.day_before_reminder(summary, tz, event.zoom_join_url),
-                                 tz_name or "UTC"))
+    for event_id, user_id, tz_name in regs.all():
+        event, summary = events[event_id], summaries[event_id]
+        first, tz = event.sessions[0].start, timefmt.zone(tz_name)
+        zoom = event.zoom_join_url
+        out.append(Candidate("prepare", user_id, event.slug, calendar.days_before(first, 7, event.timezone), first,
+                             lambda summary=summary, tz=tz, zoom=zoom: messages.prepare_reminder(summary, tz, zoom),
+                             tz_name or "UTC"))
+        out.append(Candidate("day_before", user_id, event.slug, calendar.days_before(first, 1, event.timezone), first,
+                             lambda summary=summary, tz=tz, zoom=zoom: messages.day_before_reminder(summary, tz, zoom),
+                             tz_name or "UTC"))
     return out
 
 
@@ -86,20 +89,20 @@ def checkout_reminders(deadlines: list[CheckoutDeadline]) -> list[Candidate]:
     return out
 
 
-async def default_checkout_deadlines(s: AsyncSession, settings: Settings, now: datetime) -> list[CheckoutDeadline]:
-    """Deadlines from attendance-independent data: 90 days after the last session (no extensions known)."""
-    horizon = now - timedelta(days=settings.checkout_days + 1)
-    rows = await s.execute(select(Registration.id, Person.slack_user_id, Person.timezone, Event)
+async def default_checkout_deadlines(s: AsyncSession, settings: Settings, start: datetime,
+                                     now: datetime) -> list[CheckoutDeadline]:
+    """Deadlines 90 days after the last session, for events whose nudges can fall in [start, now]."""
+    last = func.max(EventSession.end).label("last_end")
+    ended = (select(EventSession.event_id, last).group_by(EventSession.event_id)
+             .having(last > start - timedelta(days=settings.checkout_days + 1), last <= now).subquery())
+    rows = await s.execute(select(Registration.id, Person.slack_user_id, Person.timezone, Event.title,
+                                  Event.timezone, ended.c.last_end)
                            .join(Person, Person.id == Registration.person_id).join(Event)
-                           .where(Registration.status == ACTIVE, Person.slack_user_id.is_not(None))
-                           .options(selectinload(Event.sessions)))
-    out = []
-    for reg_id, user_id, tz_name, event in rows.all():
-        last = event.sessions[-1].end if event.sessions else None
-        if last and horizon < last <= now:
-            deadline = calendar.days_before(last, -settings.checkout_days, event.timezone)
-            out.append(CheckoutDeadline(user_id, reg_id, event.title, deadline, False, tz_name))
-    return out
+                           .join(ended, ended.c.event_id == Event.id)
+                           .where(Registration.status == ACTIVE, Person.slack_user_id.is_not(None)))
+    return [CheckoutDeadline(user_id, reg_id, title,
+                             calendar.days_before(last_end, -settings.checkout_days, event_tz), False, tz_name)
+            for reg_id, user_id, tz_name, title, event_tz, last_end in rows.all()]
 
 
 async def contact_reminders(s: AsyncSession, settings: Settings, start: datetime, now: datetime) -> list[Candidate]:

@@ -20,7 +20,7 @@ def build_nudges(services) -> NudgeService:
     settings, attendance = services.settings, services.attendance
 
     async def checkout(s, start, end):
-        deadlines = await sources.default_checkout_deadlines(s, settings, end)
+        deadlines = await sources.default_checkout_deadlines(s, settings, start, end)
         return sources.checkout_reminders(deadlines)
 
     async def session_report(subject: str) -> str:

@@ -22,7 +22,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(40), nullable=False),
         sa.Column("recipient", sa.String(40), nullable=False),
         sa.Column("subject", sa.String(200), nullable=False),
-        sa.Column("due_at", storage.types.UTCDateTime(), nullable=False),
+        sa.Column("due_at", storage.types.UTCDateTime(), nullable=False, index=True),
         sa.Column("send_after", storage.types.UTCDateTime(), nullable=False, index=True),
         sa.Column("expires_at", storage.types.UTCDateTime(), nullable=False),
         sa.Column("status", sa.String(12), nullable=False, index=True),
