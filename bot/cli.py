@@ -184,7 +184,44 @@ def build_parser() -> argparse.ArgumentParser:
     preview = nudges.add_parser("preview", help="list what would be sent when, without sending")
     preview.add_argument("--days", type=int, default=14)
     preview.set_defaults(run=cmd_nudges_preview)
+
+    chk = sub.add_parser("checkout", help="checkout after the training").add_subparsers(dest="chk_command",
+                                                                                         required=True)
+    crep = chk.add_parser("report", help="per trainee: steps, deadline, extensions, certificate; per event: figures")
+    crep.add_argument("--event", help="one event's slug (default: every event that has ended)")
+    crep.add_argument("--format", choices=["csv", "json"], default="csv",
+                      help="csv: one row per trainee (the per-event figures go to stderr); json: both")
+    crep.set_defaults(run=cmd_checkout_report)
+    certs = sub.add_parser("certificates", help="certificates").add_subparsers(dest="cert_command", required=True)
+    verify = certs.add_parser("verify", help="whose certificate a verification code belongs to (exit 2: none)")
+    verify.add_argument("code")
+    verify.set_defaults(run=cmd_certificates_verify)
     return parser
+
+
+def cmd_checkout_report(settings: Settings, args) -> int:
+    from bot import checkout_report as fmt
+
+    report = asyncio.run(_with_services(settings, lambda s: s.checkout.report(args.event)))
+    if args.format == "json":
+        print(json.dumps(fmt.report_json(report), indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(fmt.report_csv(report))
+        for line in fmt.figures_lines(report):
+            print(line, file=sys.stderr)
+    return 0
+
+
+def cmd_certificates_verify(settings: Settings, args) -> int:
+    async def find(services):
+        return await services.checkout.verify(args.code) or await services.mentoring.verify(args.code)
+
+    cert = asyncio.run(_with_services(settings, find))
+    if cert is None:
+        raise InputError(f"no such certificate: {args.code}")
+    print(f"{cert.code} is genuine: {cert.kind_label} certificate of {cert.name}, issued on "
+          f"{cert.issued_on.isoformat()}, for {cert.what}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

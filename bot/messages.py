@@ -103,3 +103,31 @@ def session_report(slug: str, absent: list[str], at_risk: list[str], unmatched: 
         lines.append(f"{unmatched} participants are unmatched: match them in `/attendance {slug}`.")
     lines.append(f"Details: `/attendance {slug}`.")
     return "\n".join(lines)
+
+
+MIDWAY_SURVEY = "https://goo.gl/forms/BOxgiKy99kVec07j2"
+END_SURVEY = "https://goo.gl/forms/I36OUFXGAofLps8E3"
+
+
+def mentoring_midway(group: str, showcase) -> str:
+    return (f":compass: *{group}* is half way through. Mentors: join the mid-way touch base with the mentoring "
+            f"coordinator. Everyone: fill in the short mid-way survey ({MIDWAY_SURVEY}). The showcase is on "
+            f"{showcase:%a %-d %b}; pick who will present your group's slide.")
+
+
+def mentoring_showcase(group: str, showcase, days: int) -> str:
+    when = {14: "in two weeks", 7: "in one week", 1: "tomorrow"}[days]
+    step = {14: "Start drafting your group's one slide: something you learned or completed together.",
+            7: "Finish your slide and send it to the coordinator (they record it with `/mentoring admin slide`).",
+            1: "Check your slide and join the showcase; attending counts toward your certificate."}[days]
+    return f":sparkles: The mentoring showcase is {when} ({showcase:%a %-d %b}). {step} `/mentoring status` shows what is left."
+
+
+def mentoring_end(group: str) -> str:
+    return (f":checkered_flag: *{group}* has reached the end of its run. Please fill in the post-programme survey "
+            f"({END_SURVEY}): it counts toward your certificate. `/mentoring status` shows what else is missing.")
+
+
+def coordinator_missing(lines: list[str]) -> str:
+    return (":clipboard: Mentoring groups still missing something:\n" + "\n".join(lines)[:2800]
+            + "\nRecord them with `/mentoring admin slide @user` and `/mentoring admin mark @user survey`.")

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import reminder_sources as sources
 from bot import timefmt
@@ -32,7 +31,7 @@ log = logging.getLogger(__name__)
 LOOKBACK = timedelta(days=30)
 MAX_ATTEMPTS = 5
 BATCH = 100
-Source = Callable[[AsyncSession, datetime, datetime], Awaitable[list[Candidate]]]
+Source = Callable[[datetime, datetime], Awaitable[list[Candidate]]]  # candidates due in [start, end]
 TextWriter = Callable[[str], Awaitable[str]]
 
 
@@ -67,10 +66,9 @@ class NudgeService:
     worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
     async def derive(self, start: datetime, end: datetime) -> list[Candidate]:
-        async with self.db.transaction() as s:
-            found: list[Candidate] = []
-            for source in self.sources:
-                found += await source(s, start, end)
+        found: list[Candidate] = []
+        for source in self.sources:
+            found += await source(start, end)
         return found
 
     def send_time(self, c: Candidate, now: datetime | None = None) -> datetime:
@@ -181,17 +179,20 @@ class NudgeService:
                                   f"{r.attempts} tries ({error}). It will not be retried.")
 
 
-def standard_sources(settings: Settings, clock: Callable[[], datetime]) -> list[Source]:
-    """The reminder kinds of registration, checkout (before extensions are known), contacts and trainers."""
+def standard_sources(db: Database, settings: Settings, clock: Callable[[], datetime]) -> list[Source]:
+    """The reminder kinds of registration, organisation contacts and trainers, each read in its own transaction."""
 
-    async def trainees(s, start, end):
-        return await sources.trainee_event_reminders(s, settings, start, end)
+    async def trainees(start, end):
+        async with db.transaction() as s:
+            return await sources.trainee_event_reminders(s, settings, start, end)
 
-    async def contacts(s, start, end):
-        return await sources.contact_reminders(s, settings, start, clock())
+    async def contacts(start, end):
+        async with db.transaction() as s:
+            return await sources.contact_reminders(s, settings, start, clock())
 
-    async def trainers(s, start, end):
-        return await sources.trainer_session_reports(s, start, end)
+    async def trainers(start, end):
+        async with db.transaction() as s:
+            return await sources.trainer_session_reports(s, start, end)
 
     return [trainees, contacts, trainers]
 

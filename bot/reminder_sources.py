@@ -5,11 +5,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot import calendar, messages, roles, timefmt
+from bot.checkout_data import CheckoutDeadline
 from bot.config import Settings
 from bot.registration_rules import seats_used
 from storage.models import ACTIVE, Event, EventSession, Organisation, Person, Registration, Role
@@ -34,16 +35,6 @@ class Candidate:
     @property
     def key(self) -> str:
         return f"{self.kind}|{self.recipient}|{self.subject}|{self.due_at:%Y-%m-%d}"
-
-
-@dataclass(frozen=True)
-class CheckoutDeadline:
-    user_id: str
-    registration_id: int
-    event_title: str
-    deadline: datetime
-    complete: bool
-    tz: str | None
 
 
 def _months_after(day: date, months: int) -> date:
@@ -87,22 +78,6 @@ def checkout_reminders(deadlines: list[CheckoutDeadline]) -> list[Candidate]:
                                  d.deadline, messages.checkout_reminder(d.event_title, d.deadline, days,
                                                                         timefmt.zone(d.tz)), d.tz or "UTC"))
     return out
-
-
-async def default_checkout_deadlines(s: AsyncSession, settings: Settings, start: datetime,
-                                     now: datetime) -> list[CheckoutDeadline]:
-    """Deadlines 90 days after the last session, for events whose nudges can fall in [start, now]."""
-    last = func.max(EventSession.end).label("last_end")
-    ended = (select(EventSession.event_id, last).group_by(EventSession.event_id)
-             .having(last > start - timedelta(days=settings.checkout_days + 1), last <= now).subquery())
-    rows = await s.execute(select(Registration.id, Person.slack_user_id, Person.timezone, Event.title,
-                                  Event.timezone, ended.c.last_end)
-                           .join(Person, Person.id == Registration.person_id).join(Event)
-                           .join(ended, ended.c.event_id == Event.id)
-                           .where(Registration.status == ACTIVE, Person.slack_user_id.is_not(None)))
-    return [CheckoutDeadline(user_id, reg_id, title,
-                             calendar.days_before(last_end, -settings.checkout_days, event_tz), False, tz_name)
-            for reg_id, user_id, tz_name, title, event_tz, last_end in rows.all()]
 
 
 async def contact_reminders(s: AsyncSession, settings: Settings, start: datetime, now: datetime) -> list[Candidate]:
@@ -152,4 +127,38 @@ async def trainer_session_reports(s: AsyncSession, start: datetime, end: datetim
         for user_id, tz_name in trainers.all():
             out.append(Candidate("session_report", user_id, f"{event.slug}@{session.start:%Y%m%dT%H%M}", due,
                                  due + timedelta(days=1), "", tz_name or "UTC"))
+    return out
+
+
+def mentoring_reminders(groups: list, coordinators: list[tuple[str, str | None]], hour: int) -> list[Candidate]:
+    """Channel posts at the mid-way point, 2 weeks, 1 week and 1 day before the showcase, and at the end;
+    coordinators hear which groups still lack a slide (3 days before) or surveys (a week after the end)."""
+    out: list[Candidate] = []
+    missing: dict[tuple[str, date], list[str]] = {}
+
+    def at(day: date) -> datetime:
+        return datetime.combine(day, time(hour), timezone.utc)
+
+    for g in groups:
+        info, dates = g.group, g.group.dates
+        channel = info.channel_id
+        out.append(Candidate("mentoring_midway", channel, str(info.id), at(dates.midway), at(dates.midway) +
+                             timedelta(days=3), messages.mentoring_midway(info.name, dates.showcase), None))
+        for days in (14, 7, 1):
+            out.append(Candidate(f"mentoring_showcase_{days}d", channel, str(info.id),
+                                 at(dates.showcase - timedelta(days=days)), at(dates.showcase),
+                                 messages.mentoring_showcase(info.name, dates.showcase, days), None))
+        out.append(Candidate("mentoring_end", channel, str(info.id), at(dates.end), at(dates.end) + timedelta(days=14),
+                             messages.mentoring_end(info.name), None))
+        if g.slide_missing:
+            missing.setdefault(("slide", dates.showcase - timedelta(days=3)), []).append(
+                f"• {info.name} (<#{channel}>): no showcase slide yet")
+        if g.survey_missing:
+            people = ", ".join(f"<@{u}>" for u in g.survey_missing[:10])
+            missing.setdefault(("survey", dates.end + timedelta(days=7)), []).append(
+                f"• {info.name}: end survey missing from {people}")
+    for (what, day), lines in missing.items():
+        for user_id, tz_name in coordinators:
+            out.append(Candidate(f"coordinator_{what}", user_id, day.isoformat(), at(day), at(day) + timedelta(days=7),
+                                 messages.coordinator_missing(lines), tz_name or "UTC"))
     return out

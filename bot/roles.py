@@ -49,3 +49,13 @@ async def replace_members(session: AsyncSession, role: str, scope: str, user_ids
 async def grant(session: AsyncSession, user_id: str, role: str, scope: str = "") -> None:
     if not await has_role(session, user_id, role, scope):
         session.add(Role(slack_user_id=user_id, role=role, scope=scope))
+
+
+async def holders(session: AsyncSession, role: str) -> list[tuple[str, str | None]]:
+    """Everyone with a global role, with their time zone when known."""
+    from storage.models import Person
+
+    rows = await session.execute(select(Role.slack_user_id, Person.timezone)
+                                 .outerjoin(Person, Person.slack_user_id == Role.slack_user_id)
+                                 .where(Role.role == role, Role.scope == ""))
+    return [(user, tz) for user, tz in rows.all()]

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot import messages
+from bot import messages, roles
 from bot import reminder_sources as sources
 from bot.errors import InputError
 from bot.nudges import NudgeService, standard_sources
@@ -19,9 +19,9 @@ def build_nudges(services) -> NudgeService:
     """The nudge service with every kind the other services can answer for."""
     settings, attendance = services.settings, services.attendance
 
-    async def checkout(s, start, end):
-        deadlines = await sources.default_checkout_deadlines(s, settings, start, end)
-        return sources.checkout_reminders(deadlines)
+    async def checkout(_start, _end):
+        """Deadlines with their extensions; none once checkout is complete."""
+        return sources.checkout_reminders(await services.checkout.checkout_deadlines())
 
     async def session_report(subject: str) -> str:
         slug = subject.split("@", 1)[0]
@@ -36,9 +36,16 @@ def build_nudges(services) -> NudgeService:
         return messages.session_report(slug, [t.name for t in report.trainees if t.absent],
                                        [t.name for t in report.trainees if t.at_risk], len(report.unmatched), fetched)
 
+    async def mentoring(start, end):
+        groups = await services.mentoring.dates_due(start.date() - timedelta(days=8), end.date() + timedelta(days=15))
+        async with services.db.transaction() as s:
+            coordinators = await roles.holders(s, roles.COORDINATOR)
+        return sources.mentoring_reminders(groups, coordinators, settings.channel_reminder_hour)
+
     return NudgeService(services.db, settings, services.clock, services.slack,
-                        sources=[*standard_sources(settings, services.clock), checkout],
-                        writers={"session_report": session_report})
+                        sources=[*standard_sources(services.db, settings, services.clock), checkout, mentoring],
+                        writers={"session_report": session_report},
+                        hooks=[services.accommodation.sweep, services.mentoring.issue_certificates])
 
 
 class Sweeper:

@@ -5,15 +5,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from bot.accommodation import AccommodationService
 from bot.attendance import AttendanceService
 from bot.calendar_service import CalendarService
+from bot.checkout import CheckoutService
 from bot.config import Settings
+from bot.mentoring import MentoringService
+from bot.nudges import NudgeService
 from bot.registration import RegistrationService
 from bot.registration_admin import RegistrationAdminService
+from bot.scheduler import build_nudges
 from bot.seat_moves import SeatMoveService
 from bot.slack_gateway import SlackGateway
-from bot.nudges import NudgeService
-from bot.scheduler import build_nudges
 from bot.zoom_fetch import zoom_fetcher
 from storage.db import Database
 
@@ -33,13 +36,19 @@ class Services:
     seat_moves: SeatMoveService = field(init=False)
     registration_admin: RegistrationAdminService = field(init=False)
     attendance: AttendanceService = field(init=False)
+    accommodation: AccommodationService = field(init=False)
+    checkout: CheckoutService = field(init=False)
+    mentoring: MentoringService = field(init=False)
     nudges: NudgeService = field(init=False)
 
     def __post_init__(self) -> None:
-        self.calendar = CalendarService(self.db, self.settings, self.clock)
         common = (self.db, self.settings, self.clock, self.slack)
+        self.calendar = CalendarService(self.db, self.settings, self.clock)
         self.registration = RegistrationService(*common)
         self.seat_moves = SeatMoveService(*common)
         self.registration_admin = RegistrationAdminService(*common)
         self.attendance = AttendanceService(self.db, self.settings, self.clock, zoom_fetcher(self.settings))
-        self.nudges = build_nudges(self)
+        self.accommodation = AccommodationService(*common)
+        self.checkout = CheckoutService(*common)
+        self.mentoring = MentoringService(*common)
+        self.nudges = build_nudges(self)  # last: its reminder kinds come from the services above
