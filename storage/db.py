@@ -80,4 +80,4 @@ def alembic_config() -> Config:
 def _upgrade(sync_connection) -> None:
     cfg = alembic_config()
     cfg.attributes["connection"] = sync_connection
-    command.upgrade(cfg, "heads")
+    command.upgrade(cfg, "head")

@@ -1,7 +1,7 @@
 """mentoring: sign-ups, groups, members, meetings and attendees, criteria marks, certificates
 
 Revision ID: 0005
-Revises: 0003 (a separate head on purpose; Database.upgrade applies all heads)
+Revises: 0004
 """
 import sqlalchemy as sa
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 import storage.types
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """checkout: steps, Get Involved submissions, extensions, certificates
 
 Revision ID: 0006
-Revises: 0003 (a separate head on purpose; Database.upgrade applies all heads)
+Revises: 0005
 """
 import sqlalchemy as sa
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 import storage.types
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """reminders: what the scheduler sends, claimed before sending so it goes out exactly once
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0006
 """
 import sqlalchemy as sa
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 import storage.types
 
 revision = "0007"
-down_revision = "0003"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
