@@ -6,6 +6,7 @@ a claim whose process died is taken again after its lease expires (design.md, "S
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import socket
@@ -29,6 +30,8 @@ from storage.reminder_models import CLAIMED, FAILED, PENDING, SENT, SKIPPED, Rem
 log = logging.getLogger(__name__)
 
 LOOKBACK = timedelta(days=30)
+RETRY = "retry"  # a message that failed when first sent, kept for the sweep (not derived, so never "stale")
+RETRY_FOR = timedelta(days=3)
 MAX_ATTEMPTS = 5
 BATCH = 100
 Source = Callable[[datetime, datetime], Awaitable[list[Candidate]]]  # candidates due in [start, end]
@@ -102,6 +105,16 @@ class NudgeService:
             await self._deliver(batch, wanted, now, result)
         return result
 
+    async def keep(self, recipient: str, text: str) -> None:
+        """Store a message Slack could not take now; the next sweeps send it (once) while Slack comes back."""
+        now = self.clock()
+        digest = hashlib.sha256(text.encode()).hexdigest()[:20]
+        row = {"key": f"{RETRY}|{recipient}|{digest}|{now:%Y-%m-%d}", "kind": RETRY, "recipient": recipient,
+               "subject": digest, "due_at": now, "send_after": now + timedelta(minutes=1),
+               "expires_at": now + RETRY_FOR, "status": PENDING, "attempts": 0, "text": text, "created_at": now}
+        async with self.db.transaction() as s:
+            await _insert_new(s, [row])
+
     async def _record(self, wanted: dict[str, Candidate], now: datetime) -> int:
         keys = list(wanted)
         async with self.db.transaction() as s:
@@ -118,10 +131,8 @@ class NudgeService:
                              "status": SKIPPED if late else PENDING, "attempts": 0, "text": c.render(),
                              "last_error": "its moment passed while the bot was off" if late else None,
                              "created_at": now})
-            if rows:
-                insert_ = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
-                for i in range(0, len(rows), 500):
-                    await s.execute(insert_(Reminder).on_conflict_do_nothing(index_elements=["key"]), rows[i:i + 500])
+            for i in range(0, len(rows), 500):
+                await _insert_new(s, rows[i:i + 500])
         return len(rows)
 
     async def _claim(self, now: datetime) -> list[Reminder]:
@@ -148,12 +159,12 @@ class NudgeService:
             if r.expires_at <= now:
                 result.skipped += 1
                 return r.id, {"status": SKIPPED, "last_error": "its moment passed before it could be sent"}
-            if r.key not in wanted and r.kind not in self.writers:
+            if r.key not in wanted and r.kind not in self.writers and r.kind != RETRY:
                 result.skipped += 1
                 return r.id, {"status": SKIPPED, "last_error": "no longer applies"}
             async with limit:
                 text = r.text or await self.writers[r.kind](r.subject)
-                delivery = await self.slack.post(r.recipient, text)
+                delivery = await self.slack.post(r.recipient, text, keep=False)
             if delivery.ok:
                 result.sent += 1
                 return r.id, {"status": SENT, "sent_at": now, "last_error": None}
@@ -177,6 +188,12 @@ class NudgeService:
             await self.slack.post(self.settings.staff_channel,
                                   f":warning: A `{r.kind}` reminder to {r.recipient} could not be sent after "
                                   f"{r.attempts} tries ({error}). It will not be retried.")
+
+
+async def _insert_new(s, rows: list[dict]) -> None:
+    """INSERT … ON CONFLICT (key) DO NOTHING, in the dialect at hand: a key recorded twice stays one reminder."""
+    insert_ = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
+    await s.execute(insert_(Reminder).on_conflict_do_nothing(index_elements=["key"]), rows)
 
 
 def standard_sources(db: Database, settings: Settings, clock: Callable[[], datetime]) -> list[Source]:

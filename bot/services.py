@@ -52,3 +52,4 @@ class Services:
         self.checkout = CheckoutService(*common)
         self.mentoring = MentoringService(*common)
         self.nudges = build_nudges(self)  # last: its reminder kinds come from the services above
+        self.slack.keep_for_later = self.nudges.keep

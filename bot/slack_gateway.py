@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
@@ -27,6 +28,7 @@ class Delivery:
     error: str | None = None
     ts: str | None = None
     channel: str | None = None
+    kept: bool = False  # failed now, stored to be sent by the next sweep
 
     @property
     def permanent(self) -> bool:
@@ -38,6 +40,7 @@ class SlackGateway:
         self.client = client
         self._profiles: dict[str, tuple[float, Profile]] = {}
         self._ttl = profile_ttl
+        self.keep_for_later: Callable[[str, str], Awaitable[None]] | None = None
 
     async def profile(self, user_id: str) -> Profile:
         """users.info, cached for a few minutes; a failure gives a profile with what is known (the id)."""
@@ -61,13 +64,18 @@ class SlackGateway:
     async def dm(self, user_id: str, text: str, blocks: list | None = None) -> Delivery:
         return await self.post(user_id, text, blocks)
 
-    async def post(self, channel: str, text: str, blocks: list | None = None) -> Delivery:
+    async def post(self, channel: str, text: str, blocks: list | None = None, *, keep: bool = True) -> Delivery:
+        """Post a message; a plain-text message that fails for a passing reason (Slack down, rate limited
+        beyond the client's retries) is handed to `keep_for_later` so the next sweep sends it."""
         try:
             resp = await self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
         except Exception as exc:  # noqa: BLE001 - reported to the caller as a failed delivery
-            reason = _reason(exc)
-            log.warning("chat.postMessage to %s failed: %s", channel, reason)
-            return Delivery(ok=False, error=reason)
+            failed = Delivery(ok=False, error=_reason(exc))
+            log.warning("chat.postMessage to %s failed: %s", channel, failed.error)
+            if keep and blocks is None and not failed.permanent and self.keep_for_later is not None:
+                await self.keep_for_later(channel, text)
+                return Delivery(ok=False, error=failed.error, kept=True)
+            return failed
         return Delivery(ok=True, ts=resp.get("ts"), channel=resp.get("channel"))
 
     async def update(self, channel: str, ts: str, text: str, blocks: list | None = None) -> Delivery:

@@ -145,3 +145,22 @@ async def test_checkout_nudges_follow_an_extension_and_stop_when_complete(servic
     await services.nudges.sweep()
     assert not [t for t in fake_slack.dms_to("U0LENA") if "in 7 days" in t]
     assert [t for t in fake_slack.dms_to("U0TARO") if "in 7 days" in t]
+
+
+async def test_a_dm_slack_refused_while_down_goes_out_once_when_it_is_back(services, fake_slack, clock):
+    from bot.people import Profile
+    from tests.registration_fixtures import CALENDAR
+
+    await services.calendar.load_file(CALENDAR.encode(), "cal.yml")
+    fake_slack.add_user("U0P01", "Pat", "pat@x.org", tz="UTC")
+    fake_slack.fail_next(50, "500", method="chat.postMessage")
+    done = await services.registration.register(Profile("U0P01", "Pat", "pat@x.org", "UTC"), "big", "ORG-B", True)
+    await services.registration.welcome(done)
+    assert fake_slack.delivered == []
+    fake_slack.failures.clear()
+    clock.now = datetime(2026, 11, 23, 15, 5, tzinfo=UTC)  # a Monday, inside working hours
+    for _ in range(3):
+        await services.nudges.sweep()
+        clock.now += timedelta(minutes=5)
+    welcome = [m for m in fake_slack.delivered if "You are registered for *Big online event*" in m["text"]]
+    assert len(welcome) == 1 and welcome[0]["channel"] == "U0P01"
