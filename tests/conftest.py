@@ -17,6 +17,7 @@ from bot.slack_client import make_client
 from bot.slack_gateway import SlackGateway
 from storage.db import Database
 from tests.fakes.slack import FakeSlack
+from tests.fakes.zoom import FakeZoom
 from tests.slack_requests import SlackRequests
 
 PG_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -84,6 +85,16 @@ async def fake_slack():
     fake.url = url
     yield fake
     fake.released.set()
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def fake_zoom():
+    """The fake Zoom OAuth + Reports API on a loopback port (its `url` has no trailing slash)."""
+    fake = FakeZoom()
+    runner, url = await _start(fake.app())
+    fake.url = url.rstrip("/")
+    yield fake
     await runner.cleanup()
 
 

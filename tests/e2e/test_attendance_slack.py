@@ -8,12 +8,11 @@ import time
 from datetime import datetime, timezone
 
 import pytest
-from aiohttp import web
 from sqlalchemy import func, select
 
 from storage.models import AttendanceRow, LiveInterval
 from tests.attendance_fixtures import load_event, sample
-from tests.fakes.zoom import FakeZoom, participant
+from tests.fakes.zoom import participant
 from tests.registration_fixtures import eventually, press
 
 AFTER = datetime(2026, 12, 10, tzinfo=timezone.utc)
@@ -169,19 +168,6 @@ async def test_zoom_webhook_validation_signature_and_live_intervals(webhook_app,
     clock.now = datetime(2026, 12, 1, 22, 30, tzinfo=timezone.utc)
     amara = next(t for t in (await app.services.attendance.report("it-dec")).trainees if t.name == "Amara Nwosu")
     assert amara.attended == 2 * 3600 and amara.absent
-
-
-@pytest.fixture
-async def fake_zoom():
-    fake = FakeZoom()
-    app = fake.app()
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    fake.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    yield fake
-    await runner.cleanup()
 
 
 async def test_import_from_zoom_fetches_every_instance_of_a_restarted_call(services, fake_zoom, clock):

@@ -131,7 +131,7 @@ async def test_register_form_submitted_while_the_database_is_down_gets_an_inline
         proxied_app, proxy, fake_slack):
     app = proxied_app
     await setup(app, fake_slack)
-    await answer(app, "calendar")  # caches the Slack profile lookup of nobody; warms the pool
+    await answer(app, "calendar")  # the pool now holds live connections, which the cut kills
     await proxy.cut()
     body, headers = app.requests.view_submission(
         "U0P01", "register_submit", register_values("small", "ORG-B", name="Person 01", email="p01@example.org"))

@@ -41,15 +41,8 @@ class Sleeps:
 
 
 @pytest.fixture
-async def zoom():
-    fake = FakeZoom()
-    runner = web.AppRunner(fake.app(), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    fake.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    yield fake
-    await runner.cleanup()
+def zoom(fake_zoom):
+    return fake_zoom
 
 
 @pytest.fixture
