@@ -5,7 +5,6 @@ from urllib.parse import unquote
 
 import aiohttp
 import pytest
-from aiohttp import web
 from hypothesis import given
 from hypothesis import strategies as st
 
