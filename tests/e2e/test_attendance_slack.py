@@ -196,3 +196,38 @@ async def test_import_from_zoom_fetches_every_instance_of_a_restarted_call(servi
     report = await zoomed.attendance.report("it-dec")
     got = next(t for t in report.trainees if t.name == "Amara Nwosu")
     assert got.sessions[0] == 4 * 3600 - 5 * 60  # the 5-minute restart gap is missed
+
+
+async def test_meeting_ended_fetches_the_report_which_replaces_the_live_intervals(app, fake_zoom, clock):
+    settings = app.services.settings
+    for name, value in {"zoom_account_id": fake_zoom.account_id, "zoom_client_id": fake_zoom.client_id,
+                        "zoom_client_secret": type(settings.slack_signing_secret)(fake_zoom.client_secret),
+                        "zoom_api_url": fake_zoom.url + "/v2", "zoom_oauth_url": fake_zoom.url + "/oauth/token",
+                        "zoom_webhook_secret_token": type(settings.slack_signing_secret)(WEBHOOK_SECRET)}.items():
+        setattr(settings, name, value)
+    from bot.zoom_fetch import zoom_fetcher
+
+    app.services.attendance.zoom_pages = zoom_fetcher(settings)
+    await load_event(app.services)
+    utc = timezone.utc
+    fake_zoom.add_instance("81234567890", "n8wHkqYqSPa4q4nQ3Gz4lw==", datetime(2026, 12, 1, 17, 55, tzinfo=utc),
+                           [participant(1, datetime(2026, 12, 1, 17, 55, tzinfo=utc),
+                                        datetime(2026, 12, 1, 22, 0, tzinfo=utc),
+                                        name="Amara Nwosu", user_email="amara.nwosu@example.edu")])
+    joined = _participant_event("joined", "2026-12-01T18:00:00Z")
+    assert (await app.send(joined, _zoom_headers(joined), path="zoom/webhook"))[0] == 200
+    ended = json.dumps({"event": "meeting.ended", "payload": {"object": {
+        "id": "81234567890", "uuid": "n8wHkqYqSPa4q4nQ3Gz4lw==", "end_time": "2026-12-01T22:00:05Z"}}}).encode()
+    status, text = await app.send(ended, _zoom_headers(ended), path="zoom/webhook")
+    assert status == 200 and json.loads(text)["event"] == "it-dec"
+
+    async def replaced():
+        async with app.services.db.transaction() as s:
+            live = await s.scalar(select(func.count()).select_from(LiveInterval))
+            rows = await s.scalar(select(func.count()).select_from(AttendanceRow))
+        return live == 0 and rows == 1
+
+    await eventually(replaced)
+    clock.now = datetime(2026, 12, 1, 22, 30, tzinfo=timezone.utc)
+    amara = next(t for t in (await app.services.attendance.report("it-dec")).trainees if t.name == "Amara Nwosu")
+    assert amara.sessions[0] == 4 * 3600 and not amara.absent
