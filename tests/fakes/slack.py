@@ -50,6 +50,7 @@ class Failure:
 @dataclass
 class FakeSlack:
     token: str = "xoxb-test-token"
+    app_token: str = "xapp-test-token"  # for apps.connections.open (Socket Mode)
     users: dict[str, dict] = field(default_factory=dict)
     files: dict[str, dict] = field(default_factory=dict)
     uploads: dict[str, bytes] = field(default_factory=dict)
@@ -62,6 +63,8 @@ class FakeSlack:
     hang_after: int | None = None  # postMessage calls beyond this many deliveries never answer
     released: asyncio.Event = field(default_factory=asyncio.Event)  # set on shutdown to end hung requests
     url: str = ""
+    sockets: list = field(default_factory=list)  # open Socket Mode connections
+    socket_messages: list[dict] = field(default_factory=list)  # what apps sent back (envelope acks)
     _ids = itertools.count(1)
 
     # ---- set-up helpers -------------------------------------------------
@@ -99,7 +102,25 @@ class FakeSlack:
         app.router.add_post("/response/{key}", self._response_url)
         app.router.add_get("/files/{file_id}", self._download)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/socket", self._socket)
         return app
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then record every message the app sends (acks of envelopes)."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0TRAINING"},
+                            "debug_info": {"host": "fake", "approximate_connection_time": 3600}})
+        async for message in ws:
+            if message.type == web.WSMsgType.TEXT:
+                self.socket_messages.append(json.loads(message.data))
+        self.sockets.remove(ws)
+        return ws
+
+    async def socket_send(self, envelope: dict) -> None:
+        for ws in self.sockets:
+            await ws.send_json(envelope)
 
     async def _args(self, request: web.Request) -> dict[str, Any]:
         args: dict[str, Any] = dict(request.query)
@@ -134,7 +155,7 @@ class FakeSlack:
                 await asyncio.sleep(0.05)
                 return web.Response(status=500)
             return web.json_response({"ok": False, "error": failure.error})
-        if token != self.token:
+        if token != (self.app_token if method == "apps.connections.open" else self.token):
             return web.json_response({"ok": False, "error": "invalid_auth"})
         missing = [name for name in REQUIRED.get(method, ()) if args.get(name) in (None, "")]
         if missing:
@@ -184,6 +205,9 @@ class FakeSlack:
         self.delivered.append(args)
         channel = "D" + args["channel"] if args["channel"].startswith("U") else args["channel"]
         return {"ok": True, "channel": channel, "ts": self._ts(), "message": {"text": args.get("text")}}
+
+    async def _m_apps_connections_open(self, args):
+        return {"ok": True, "url": self.url.replace("http://", "ws://", 1) + "socket"}
 
     async def _m_chat_postEphemeral(self, args):
         return {"ok": True, "message_ts": self._ts()}
