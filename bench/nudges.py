@@ -1,4 +1,4 @@
-"""Reminder sweeps at scale: 50,000 trainees in 300 events, on SQLite and PostgreSQL.
+"""Reminder sweeps at scale: 50,000 trainees in 300 events and 100 mentoring groups, on SQLite and PostgreSQL.
 
 Prints the time of a sweep that finds 5,000 due reminders and sends them to a fake Slack on
 loopback, of a quiet sweep that finds nothing new, and the ratio to a baseline measured in the
@@ -30,10 +30,11 @@ from bot.services import Services  # noqa: E402
 from bot.slack_client import make_client  # noqa: E402
 from bot.slack_gateway import SlackGateway  # noqa: E402
 from storage.db import Database  # noqa: E402
+from storage.mentoring_models import MentoringGroup, MentoringMember  # noqa: E402
 from storage.models import ACTIVE, Event, EventSession, Person, Registration  # noqa: E402
 from tests.fakes.slack import FakeSlack  # noqa: E402
 
-TRAINEES, EVENTS, DUE = 50_000, 300, 5_000
+TRAINEES, EVENTS, DUE, GROUPS = 50_000, 300, 5_000, 100
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc)
 
 
@@ -59,6 +60,19 @@ async def populate(db: Database) -> None:
                  "created_at": NOW, "updated_at": NOW} for n in range(TRAINEES)]
         for i in range(0, TRAINEES, 5000):
             await s.execute(insert(Registration), regs[i:i + 5000])
+        await s.execute(insert(MentoringGroup), [_group(g) for g in range(GROUPS)])
+        await s.execute(insert(MentoringMember), [
+            {"group_id": g + 1, "person_id": g * 6 + m + 1, "role": "mentor" if m == 0 else "mentee"}
+            for g in range(GROUPS) for m in range(6)])
+
+
+def _group(g: int) -> dict:
+    """Groups started over the last 20 weeks, each at another point of its 10-week run."""
+    start = NOW.date() - timedelta(days=g % 140)
+    return {"id": g + 1, "name": f"mentoring-{g}", "channel_id": f"C{g:08d}", "topic": "python",
+            "mtype": "Teaching Workshops", "cohort": f"{start:%Y-%m}", "mentor_id": g * 6 + 1, "slots": [10],
+            "start": start, "midway": start + timedelta(days=35), "showcase": start + timedelta(days=63),
+            "end": start + timedelta(days=70), "created_by": "U0COORD", "created_at": NOW}
 
 
 async def run(label: str, url: str, slack_url: str, fake: FakeSlack) -> None:
