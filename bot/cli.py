@@ -196,7 +196,30 @@ def build_parser() -> argparse.ArgumentParser:
     verify = certs.add_parser("verify", help="whose certificate a verification code belongs to (exit 2: none)")
     verify.add_argument("code")
     verify.set_defaults(run=cmd_certificates_verify)
+    privacy = sub.add_parser("privacy", help="personal data").add_subparsers(dest="privacy_command", required=True)
+    export = privacy.add_parser("export", help="everything stored about a person, as JSON")
+    export.add_argument("person", help="@U… Slack user or email")
+    export.set_defaults(run=cmd_privacy_export)
+    forget = privacy.add_parser("forget", help="remove a person's personal data, keeping anonymous counts")
+    forget.add_argument("person", help="@U… Slack user or email")
+    forget.set_defaults(run=cmd_privacy_forget)
     return parser
+
+
+def cmd_privacy_export(settings: Settings, args) -> int:
+    from bot.privacy import PrivacyService
+
+    data = asyncio.run(_with_services(settings, lambda s: PrivacyService(s.db, s.clock).export(args.person)))
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_privacy_forget(settings: Settings, args) -> int:
+    from bot.privacy import PrivacyService
+
+    done = asyncio.run(_with_services(settings, lambda s: PrivacyService(s.db, s.clock).forget(args.person)))
+    print(f"forgot {args.person}: {done}")
+    return 0
 
 
 def cmd_checkout_report(settings: Settings, args) -> int:

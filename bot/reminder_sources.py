@@ -52,15 +52,16 @@ async def trainee_event_reminders(s: AsyncSession, settings: Settings, start: da
     regs = await s.execute(select(Registration.event_id, Person.slack_user_id, Person.timezone).join(Person).where(
         Registration.event_id.in_(list(events)), Registration.status == ACTIVE, Person.slack_user_id.is_not(None)))
     summaries = {i: calendar.summarise(e, 0, settings.registration_close_days) for i, e in events.items()}
+    dues = {i: (calendar.days_before(e.sessions[0].start, 7, e.timezone),
+                calendar.days_before(e.sessions[0].start, 1, e.timezone)) for i, e in events.items()}
     out = []
     for event_id, user_id, tz_name in regs.all():
-        event, summary = events[event_id], summaries[event_id]
-        first, tz = event.sessions[0].start, timefmt.zone(tz_name)
-        zoom = event.zoom_join_url
-        out.append(Candidate("prepare", user_id, event.slug, calendar.days_before(first, 7, event.timezone), first,
+        event, summary, (week_before, day_before) = events[event_id], summaries[event_id], dues[event_id]
+        first, tz, zoom = event.sessions[0].start, timefmt.zone(tz_name), event.zoom_join_url
+        out.append(Candidate("prepare", user_id, event.slug, week_before, first,
                              lambda summary=summary, tz=tz, zoom=zoom: messages.prepare_reminder(summary, tz, zoom),
                              tz_name or "UTC"))
-        out.append(Candidate("day_before", user_id, event.slug, calendar.days_before(first, 1, event.timezone), first,
+        out.append(Candidate("day_before", user_id, event.slug, day_before, first,
                              lambda summary=summary, tz=tz, zoom=zoom: messages.day_before_reminder(summary, tz, zoom),
                              tz_name or "UTC"))
     return out

@@ -100,6 +100,10 @@ async def test_sigterm_finishes_the_request_in_flight_refuses_new_ones_and_exits
     requests = SlackRequests(SIGNING_SECRET, fake_slack.url)
     async with ClientSession() as http:
         await wait_healthy(http, url, proc, output)
+        for _ in range(500):  # the sweep run at start-up is done: only the request is in flight
+            if "bot.scheduler: sweep:" in output.read_text():
+                break
+            await asyncio.sleep(0.02)
 
         async def calendar() -> tuple[int, str]:
             body, headers = requests.slash("/training", "calendar", "U0P01")
