@@ -177,10 +177,9 @@ class RegistrationService:
             return
         await self.send_confirmation(done.user_id, timefmt.zone(done.timezone), done.event, done.zoom_url)
 
-    async def send_confirmation(self, user_id: str, tz, event: EventSummary, zoom_url: str | None,
-                                template=messages.registered) -> None:
+    async def send_confirmation(self, user_id: str, tz, event: EventSummary, zoom_url: str | None) -> None:
         """The DM with sessions, format, preparation and how to change, plus an .ics with every session."""
-        text = template(event, tz, zoom_url, self.settings.registration_close_days)
+        text = messages.registered(event, tz, zoom_url, self.settings.registration_close_days)
         sent = await self.slack.dm(user_id, text)
         location = zoom_url or event.location or "Zoom"
         body = ics.calendar_ics(event.slug, event.title, list(event.sessions), location,
