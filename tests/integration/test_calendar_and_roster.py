@@ -117,6 +117,8 @@ BAD_ROSTERS = {
                   "organisation ORG-1 has 2 seats left, the roster needs 3"),
     "wrong column count": ("name,email\nA,a@x.org,extra\n", "line 2: expected 2 columns, got 3"),
     "not text": ("name,email\n\x00\x01", "not a text file"),
+    "50 MB": ("name,email\n" + "a" * (50 * 1024 * 1024), "file is larger than 5 MB"),
+    "not UTF-8": ("name,email\nJos\udce9,j@x.org\n", "not UTF-8 text"),
 }
 
 
@@ -126,7 +128,7 @@ async def test_bad_roster_is_refused_whole(services, case):
     before = await counts(services.db)
     text, expected = BAD_ROSTERS[case]
     with pytest.raises(InputError) as err:
-        await services.calendar.load_roster("ev-1", text.encode(), "r.csv")
+        await services.calendar.load_roster("ev-1", text.encode(errors="surrogateescape"), "r.csv")
     assert expected in str(err.value) and str(err.value).startswith("r.csv")
     assert await counts(services.db) == before
 
