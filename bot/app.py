@@ -100,6 +100,7 @@ def create_web_app(services: Services, *, migrate: bool = True, schedule: bool =
     async def on_startup(_app: web.Application) -> None:
         if migrate:
             await services.db.upgrade()
+        services.slack.open_session()
         if schedule:
             sweeper.start()
 
@@ -109,6 +110,7 @@ def create_web_app(services: Services, *, migrate: bool = True, schedule: bool =
         await asyncio.gather(*app[BACKGROUND], return_exceptions=True)
 
     async def on_cleanup(_app: web.Application) -> None:
+        await services.slack.close_session()
         await services.db.dispose()
 
     app.on_startup.append(on_startup)

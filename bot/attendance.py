@@ -169,7 +169,7 @@ class AttendanceService:
 
     # ---- reporting --------------------------------------------------------------
     async def require_viewer(self, user_id: str, slug: str) -> None:
-        async with self.db.transaction() as s:
+        async with self.db.read() as s:
             event = await s.scalar(select(Event).where(Event.slug == slug))
             if event is None:
                 raise Refusal(f"There is no event `{slug}`. `/training calendar` lists the upcoming ones.")
@@ -180,7 +180,7 @@ class AttendanceService:
 
     async def report(self, slug: str) -> Report:
         now = self.clock()
-        async with self.db.transaction() as s:
+        async with self.db.read() as s:
             event = await self._event(s, slug)
             partial = event.sessions[0].start <= now < event.sessions[-1].end
             # While the event runs, only the time that has happened can have been missed.
@@ -231,7 +231,7 @@ class AttendanceService:
 
     async def trainer_events(self, user_id: str) -> list[str]:
         """Slugs of the events this person trains, most recent first."""
-        async with self.db.transaction() as s:
+        async with self.db.read() as s:
             scopes = await roles.scopes_of(s, user_id, roles.TRAINER)
             ids = [int(scope.split(":")[1]) for scope in scopes]
             events = list(await s.scalars(select(Event).where(Event.id.in_(ids)).options(selectinload(Event.sessions))))

@@ -109,9 +109,10 @@ async def active_counts(session: AsyncSession, event_ids: list[int]) -> dict[int
 
 async def upcoming_events(session: AsyncSession, now: datetime, close_days: int) -> list[EventSummary]:
     """Open events that have not started, soonest first, with the seats they have left."""
+    ahead = select(EventSession.event_id).where(EventSession.start > now)
     events = list(await session.scalars(
-        select(Event).where(Event.status == "open").options(selectinload(Event.sessions))))
-    events = [e for e in events if e.sessions and e.sessions[0].start > now]
+        select(Event).where(Event.status == "open", Event.id.in_(ahead)).options(selectinload(Event.sessions))))
+    events = [e for e in events if e.sessions[0].start > now]
     counts = await active_counts(session, [e.id for e in events])
     summaries = [summarise(e, counts.get(e.id, 0), close_days) for e in events]
     return sorted(summaries, key=lambda s: (s.first_start, s.slug))

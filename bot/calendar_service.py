@@ -16,7 +16,7 @@ class CalendarService:
         self.db, self.settings, self.clock = db, settings, clock
 
     async def upcoming(self) -> list[calendar.EventSummary]:
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             return await calendar.upcoming_events(session, self.clock(), self.settings.registration_close_days)
 
     async def load_file(self, data: bytes, source: str) -> calendar.LoadSummary:

@@ -65,6 +65,7 @@ def cmd_socket(settings: Settings, _args) -> int:
 
         services = build_services(settings)
         await services.db.upgrade()
+        services.slack.open_session()
         handler = AsyncSocketModeHandler(create_bolt(services), settings.slack_app_token.get_secret_value())
         sweeper = Sweeper(services.nudges, settings.sweep_minutes)
         sweeper.start()
@@ -72,6 +73,7 @@ def cmd_socket(settings: Settings, _args) -> int:
             await handler.start_async()
         finally:
             await sweeper.stop()
+            await services.slack.close_session()
             await services.db.dispose()
 
     asyncio.run(run())

@@ -200,15 +200,15 @@ def standard_sources(db: Database, settings: Settings, clock: Callable[[], datet
     """The reminder kinds of registration, organisation contacts and trainers, each read in its own transaction."""
 
     async def trainees(start, end):
-        async with db.transaction() as s:
+        async with db.read() as s:
             return await sources.trainee_event_reminders(s, settings, start, end)
 
     async def contacts(start, end):
-        async with db.transaction() as s:
+        async with db.read() as s:
             return await sources.contact_reminders(s, settings, start, clock())
 
     async def trainers(start, end):
-        async with db.transaction() as s:
+        async with db.read() as s:
             return await sources.trainer_session_reports(s, start, end)
 
     return [trainees, contacts, trainers]

@@ -70,13 +70,13 @@ class RegistrationService:
     # ---- reading ----------------------------------------------------------
     async def open_events(self) -> list[EventSummary]:
         """Events that still take registrations (full ones offer their waiting list)."""
-        async with self.db.transaction() as s:
+        async with self.db.read() as s:
             events = await calendar.upcoming_events(s, self.clock(), self.settings.registration_close_days)
         now = self.clock()
         return [e for e in events if e.registration_closes > now]
 
     async def status(self, user_id: str) -> list[StatusItem]:
-        async with self.db.transaction() as s:
+        async with self.db.read() as s:
             person = await people.by_slack_id(s, user_id)
             if person is None:
                 return []
@@ -97,7 +97,7 @@ class RegistrationService:
 
     async def current(self, user_id: str) -> StatusItem | None:
         """The registration `/training cancel` acts on: active or waiting, for an event not yet ended."""
-        async with self.db.transaction() as s:
+        async with self.db.read() as s:
             person = await people.by_slack_id(s, user_id)
             reg = await q.current_registration(s, person.id, self.clock()) if person else None
             return await self._item(s, reg) if reg else None

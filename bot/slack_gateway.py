@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -41,6 +42,15 @@ class SlackGateway:
         self._profiles: dict[str, tuple[float, Profile]] = {}
         self._ttl = profile_ttl
         self.keep_for_later: Callable[[str, str], Awaitable[None]] | None = None
+
+    def open_session(self) -> None:
+        """One pooled HTTP session for every Web API call (instead of a new connection per call)."""
+        self.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
+
+    async def close_session(self) -> None:
+        if self.client.session is not None:
+            await self.client.session.close()
+            self.client.session = None
 
     async def profile(self, user_id: str) -> Profile:
         """users.info, cached for a few minutes; a failure gives a profile with what is known (the id)."""

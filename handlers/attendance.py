@@ -11,7 +11,7 @@ from bot import attendance_formats, timefmt
 from bot.errors import InputError, Refusal
 from bot.services import Services
 from handlers import attendance_views as views
-from handlers.commands import Command, mention, run_safely, split_args
+from handlers.commands import Command, command_from, mention, run_safely, within_ack_budget
 from handlers.registration import state_value
 
 log = logging.getLogger(__name__)
@@ -53,12 +53,11 @@ def register(app: AsyncApp, services: Services) -> None:
 
     @app.command("/attendance")
     async def command(ack, command, respond):
-        cmd = Command(command["user_id"], split_args(command.get("text")), command.get("trigger_id", ""),
-                      command.get("channel_id", ""), ack, respond)
+        cmd = command_from(ack, command, respond)
         if not cmd.args or cmd.args[0].lower() == "help":
             await cmd.answer(USAGE)
             return
-        await run_safely(cmd.answer, run(cmd), staff_email)
+        await within_ack_budget(cmd, run_safely(cmd.answer, run(cmd), staff_email))
 
     @app.action("attendance_match")
     async def match(ack, body, client, respond):

@@ -1,6 +1,7 @@
 """Shared plumbing for slash commands: parse `text` into a subcommand and turn errors into answers."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import shlex
@@ -46,6 +47,7 @@ def split_args(text: str | None) -> list[str]:
 
 
 Handler = Callable[[Command], Awaitable[None]]
+ACK_BUDGET_SECONDS = 2.0
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
@@ -57,13 +59,27 @@ def mention(arg: str) -> str | None:
     return arg if re.fullmatch(r"[UW][A-Z0-9]{2,}", arg) else None
 
 
+def command_from(ack, command: dict, respond) -> Command:
+    return Command(user_id=command["user_id"], args=split_args(command.get("text")),
+                   trigger_id=command.get("trigger_id", ""), channel_id=command.get("channel_id", ""),
+                   ack=ack, respond=respond)
+
+
+async def within_ack_budget(cmd: Command, work: Awaitable[None]) -> None:
+    """Answer in the acknowledgement when the work is quick; otherwise acknowledge before Slack's 3 s run out
+    (Bolt would answer 404 for us) and let the answer follow through response_url."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=ACK_BUDGET_SECONDS)
+    if not done:
+        await cmd.ack_now()
+    await task
+
+
 def make_command_listener(routes: dict[str, Handler], usage: str, staff_email: str):
     """A Bolt listener that dispatches `/cmd sub …` to routes[sub]; a bare command, help or anything else gets usage."""
 
     async def listener(ack, command, respond):
-        cmd = Command(user_id=command["user_id"], args=split_args(command.get("text")),
-                      trigger_id=command.get("trigger_id", ""), channel_id=command.get("channel_id", ""),
-                      ack=ack, respond=respond)
+        cmd = command_from(ack, command, respond)
         sub = cmd.args[0].lower() if cmd.args else "help"
         handler = routes.get(sub)
         if handler is None:
@@ -71,7 +87,7 @@ def make_command_listener(routes: dict[str, Handler], usage: str, staff_email: s
             await cmd.answer(prefix + usage)
             return
         cmd.args = cmd.args[1:]
-        await run_safely(cmd.answer, handler(cmd), staff_email)
+        await within_ack_budget(cmd, run_safely(cmd.answer, handler(cmd), staff_email))
 
     return listener
 

@@ -31,7 +31,8 @@ def _sqlite_hooks(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only units of work (Database.read) need no write lock: WAL lets them run beside a writer.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -56,6 +57,13 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: commits on success, rolls back on any exception."""
         async with self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work that only reads: on SQLite it does not queue for the write lock."""
+        async with self.sessions() as session, session.begin():
+            await session.connection(execution_options={"read_only": True})
             yield session
 
     async def upgrade(self) -> None:

@@ -139,7 +139,6 @@ class RunningApp:
 async def app(services, fake_slack):
     """The real aiohttp app (Bolt + routes) on a loopback port, talking to the fake Slack."""
     web_app = create_web_app(services, migrate=False, schedule=False)
-    web_app.on_cleanup.clear()  # the db fixture owns the engine
     runner, url = await _start(web_app)
     assert web_app[SERVICES] is services
     async with ClientSession() as http:

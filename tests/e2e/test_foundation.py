@@ -68,3 +68,23 @@ async def test_healthz_ok_then_503_when_the_database_is_gone(app, services, tmp_
     finally:
         await services.db.dispose()
         services.db = real
+
+
+async def test_slow_work_is_acknowledged_in_time_and_answered_through_response_url(app, examples, fake_slack,
+                                                                                   monkeypatch):
+    import asyncio
+
+    from tests.registration_fixtures import eventually
+
+    real = app.services.calendar.upcoming
+
+    async def slow():
+        await asyncio.sleep(2.6)
+        return await real()
+
+    monkeypatch.setattr(app.services.calendar, "upcoming", slow)
+    started = asyncio.get_running_loop().time()
+    status, body = await app.slash("/training", "calendar", "U0ALICE", key="slow")
+    assert status == 200 and body == "" and asyncio.get_running_loop().time() - started < 2.9
+    answer = await eventually(lambda: [r for r in fake_slack.responses if r["key"] == "slow"])
+    assert "Instructor Training in Melbourne" in json.dumps(answer[0]["blocks"])
