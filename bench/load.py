@@ -252,6 +252,9 @@ class Proc:
         return self.proc.returncode
 
 
+ACK_BUDGET_MS: int | None = None  # --ack-budget-ms, passed to the app
+
+
 def app_env(database_url: str, slack_url: str, port: int | None = None) -> dict:
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")}
     env.update(DATABASE_URL=database_url, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET,
@@ -259,6 +262,8 @@ def app_env(database_url: str, slack_url: str, port: int | None = None) -> dict:
                WORK_START_HOUR="0", WORK_END_HOUR="24", WORK_WEEKDAYS="0,1,2,3,4,5,6")
     if port is not None:
         env["PORT"] = str(port)
+    if ACK_BUDGET_MS is not None:
+        env["ACK_BUDGET_MS"] = str(ACK_BUDGET_MS)
     return env
 
 
@@ -535,6 +540,8 @@ async def invariants(label: str, url: str, fake: FakeSlack, n: int, concurrency:
 
 
 async def main(args: argparse.Namespace) -> None:
+    global ACK_BUDGET_MS
+    ACK_BUDGET_MS = args.ack_budget_ms
     n = 200 if args.quick else args.requests
     concurrencies = [20] if args.quick else [50, 200]
     top = concurrencies[-1]
@@ -599,6 +606,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000, help="slash commands per round")
     parser.add_argument("--quick", action="store_true", help="200 requests, concurrency 20, SQLite only")
+    parser.add_argument("--ack-budget-ms", type=int, help="the app's ACK_BUDGET_MS (default: the app's own)")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test",
                         help="an admin DSN; a scratch database is created and dropped")
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
 
     host: str = "0.0.0.0"
     port: int = Field(default=3000, ge=1, le=65535)
+    # A command whose answer is not ready by then is acknowledged and answered through response_url.
+    ack_budget_ms: int = Field(default=500, ge=0, le=2500)
 
     # Registration and seats
     registration_close_days: int = 7

@@ -54,7 +54,7 @@ def register(app: AsyncApp, services: Services) -> None:
         items = await accommodation.statuses_for(cmd.user_id)
         await cmd.answer(f"{len(items)} accommodation requests", views.status_blocks(items))
 
-    listener = make_command_listener({"status": status}, USAGE, staff_email)
+    listener = make_command_listener({"status": status}, USAGE, staff_email, services.settings.ack_budget_ms)
 
     @app.command("/accommodation")
     async def command(ack, command, respond):

@@ -57,7 +57,7 @@ def register(app: AsyncApp, services: Services) -> None:
         if not cmd.args or cmd.args[0].lower() == "help":
             await cmd.answer(USAGE)
             return
-        await within_ack_budget(cmd, run_safely(cmd.answer, run(cmd), staff_email))
+        await within_ack_budget(cmd, run_safely(cmd.answer, run(cmd), staff_email), services.settings.ack_budget_ms)
 
     @app.action("attendance_match")
     async def match(ack, body, client, respond):

@@ -47,7 +47,6 @@ def split_args(text: str | None) -> list[str]:
 
 
 Handler = Callable[[Command], Awaitable[None]]
-ACK_BUDGET_SECONDS = 2.0
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
@@ -65,17 +64,17 @@ def command_from(ack, command: dict, respond) -> Command:
                    ack=ack, respond=respond)
 
 
-async def within_ack_budget(cmd: Command, work: Awaitable[None]) -> None:
+async def within_ack_budget(cmd: Command, work: Awaitable[None], budget_ms: int) -> None:
     """Answer in the acknowledgement when the work is quick; otherwise acknowledge before Slack's 3 s run out
     (Bolt would answer 404 for us) and let the answer follow through response_url."""
     task = asyncio.ensure_future(work)
-    done, _ = await asyncio.wait({task}, timeout=ACK_BUDGET_SECONDS)
+    done, _ = await asyncio.wait({task}, timeout=budget_ms / 1000)
     if not done:
         await cmd.ack_now()
     await task
 
 
-def make_command_listener(routes: dict[str, Handler], usage: str, staff_email: str):
+def make_command_listener(routes: dict[str, Handler], usage: str, staff_email: str, budget_ms: int):
     """A Bolt listener that dispatches `/cmd sub …` to routes[sub]; a bare command, help or anything else gets usage."""
 
     async def listener(ack, command, respond):
@@ -87,7 +86,7 @@ def make_command_listener(routes: dict[str, Handler], usage: str, staff_email: s
             await cmd.answer(prefix + usage)
             return
         cmd.args = cmd.args[1:]
-        await within_ack_budget(cmd, run_safely(cmd.answer, handler(cmd), staff_email))
+        await within_ack_budget(cmd, run_safely(cmd.answer, handler(cmd), staff_email), budget_ms)
 
     return listener
 

@@ -144,4 +144,4 @@ def register(app: AsyncApp, services: Services) -> None:
         await run_safely(reply, work(), settings.staff_email)
 
     routes: dict[str, Handler] = {"signup": signup, "status": status, "meeting": meeting, "admin": admin}
-    app.command("/mentoring")(make_command_listener(routes, USAGE, settings.staff_email))
+    app.command("/mentoring")(make_command_listener(routes, USAGE, settings.staff_email, settings.ack_budget_ms))

@@ -29,4 +29,5 @@ def register(app: AsyncApp, services: Services, extra_routes: dict[str, Handler]
         await cmd.answer(text, blocks.calendar_blocks(events, tz))
 
     routes: dict[str, Handler] = {"calendar": calendar, **(extra_routes or {})}
-    app.command("/training")(make_command_listener(routes, USAGE, services.settings.staff_email))
+    app.command("/training")(make_command_listener(routes, USAGE, services.settings.staff_email,
+                                                    services.settings.ack_budget_ms))

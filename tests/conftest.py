@@ -102,7 +102,8 @@ async def fake_zoom():
 def settings(fake_slack, db_url) -> Settings:
     url, _ = db_url
     return Settings(database_url=url, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
-                    slack_api_url=fake_slack.url + "api/", staff_channel="C0STAFF", _env_file=None)
+                    slack_api_url=fake_slack.url + "api/", staff_channel="C0STAFF", _env_file=None,
+                    ack_budget_ms=2000)  # answers stay in the acknowledgement even on a busy CI machine
 
 
 @pytest.fixture
