@@ -1,6 +1,7 @@
 """/training register, status, cancel, transfer, seats and admin; the register/transfer modals; staff buttons."""
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -15,6 +16,7 @@ from handlers.blocks import text_section
 from handlers.commands import Command, Handler, mention, run_safely
 
 log = logging.getLogger(__name__)
+VIEW_BUDGET_SECONDS = 2.2  # inline errors are only possible in the acknowledgement, which Slack awaits 3 s
 
 ADMIN_USAGE = """*`/training admin`* — staff
 • `/training admin roster EVENT` — registrants and waiting list with organisations
@@ -68,9 +70,19 @@ def routes(app: AsyncApp, services: Services) -> dict[str, Handler]:
         profile = Profile(user_id=user_id, name=(state_value(values, "name") or slack_profile.name).strip(),
                           email=(state_value(values, "email") or slack_profile.email or "").strip() or None,
                           timezone=slack_profile.timezone)
+        task = asyncio.ensure_future(reg.register(
+            profile, state_value(values, "event") or "", state_value(values, "code") or "",
+            "accepted" in (state_value(values, "coc") or [])))
+        await asyncio.wait({task}, timeout=VIEW_BUDGET_SECONDS)
+        if not task.done():  # acknowledge before Slack gives up; the outcome follows by DM
+            await ack(response_action="update", view=views.processing_view())
+            try:
+                await reg.welcome(await task)
+            except Refusal as refusal:
+                await services.slack.dm(user_id, f"Your registration did not go through: {refusal.message}")
+            return
         try:
-            done = await reg.register(profile, state_value(values, "event") or "", state_value(values, "code") or "",
-                                      "accepted" in (state_value(values, "coc") or []))
+            done = task.result()
         except Refusal as refusal:
             await ack(views.errors_for(refusal.field, refusal.message))
             return

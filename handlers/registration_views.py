@@ -66,6 +66,12 @@ def registered_view(done: Registered) -> dict:
     return View(type="modal", title="Registered", close="Done", blocks=[text_section(text)]).to_dict()
 
 
+def processing_view() -> dict:
+    return View(type="modal", title="Registering", close="Done", blocks=[text_section(
+        ":hourglass: Slack was in a hurry, so I am finishing your registration in the background: "
+        "you'll get a DM with the outcome in a moment.")]).to_dict()
+
+
 def status_blocks(items: list[StatusItem], tz: ZoneInfo) -> list[dict]:
     if not items:
         return render([text_section("You have no registrations. `/training calendar` shows the upcoming events.")])

@@ -255,3 +255,23 @@ async def test_a_no_show_asks_within_seven_days_to_re_register_and_staff_approve
     assert (await statuses(app))["U0P01"] == "active"
     seats = await app.services.registration_admin.seats("U0CONTACT", None)
     assert (seats.no_show, seats.active, seats.used) == (0, 1, 1)
+
+
+async def test_a_slow_registration_is_acknowledged_in_time_and_its_outcome_sent_by_dm(app, fake_slack, monkeypatch):
+    import asyncio
+
+    await setup(app, fake_slack)
+    real = app.services.registration.register
+
+    async def slow(*args, **kwargs):
+        await asyncio.sleep(2.5)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(app.services.registration, "register", slow)
+    answer = await submit_register(app, "U0P01", "small", "ORG-A")
+    assert answer["response_action"] == "update" and "finishing your registration" in json.dumps(answer)
+    dm = await eventually(lambda: fake_slack.dms_to("U0P01"))
+    assert "You are registered for *Small online event*" in dm[0]
+    answer = await submit_register(app, "U0P02", "small", "NOPE")
+    refused = await eventually(lambda: fake_slack.dms_to("U0P02"))
+    assert "did not go through" in refused[0] and "`NOPE` is not" in refused[0]
