@@ -19,7 +19,7 @@ from storage.db import Database
 from storage.models import Registration
 from tests.conftest import BOT_TOKEN, PG_DSN, PG_URL, SIGNING_SECRET, RunningApp, _start
 from tests.faults.tcp_proxy import TcpProxy
-from tests.registration_fixtures import register_values, setup
+from tests.registration_fixtures import register_values, setup, submit_register
 from tests.slack_requests import SlackRequests
 
 UNREACHABLE = "The training database is not reachable right now. Nothing was changed; please try again"
@@ -27,7 +27,8 @@ UNREACHABLE = "The training database is not reachable right now. Nothing was cha
 
 @pytest.fixture
 async def proxy():
-    proxy = TcpProxy("127.0.0.1", make_url(PG_URL).port or 5432)
+    server = make_url(PG_URL)
+    proxy = TcpProxy(server.host or "127.0.0.1", server.port or 5432)
     await proxy.start()
     yield proxy
     await proxy.close()
@@ -41,20 +42,20 @@ async def proxied_app(proxy, fake_slack, clock):
     await admin.execute(f'CREATE SCHEMA "{schema}"')
     url = make_url(PG_URL).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     settings = Settings(database_url=url, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
-                        slack_api_url=fake_slack.url + "api/", staff_channel="C0STAFF", _env_file=None)
+                        slack_api_url=fake_slack.url + "api/", staff_channel="C0STAFF", ack_budget_ms=2500,
+                        _env_file=None)  # answers in the acknowledgement, even on a loaded machine
     db = Database(url, schema=schema)
     services = Services(settings=settings, db=db, slack=SlackGateway(make_client(settings, retries=2)), clock=clock)
     runner = None
     try:
         await db.upgrade()
         web_app = create_web_app(services, migrate=False, schedule=False)
-        web_app.on_cleanup.clear()
-        runner, url = await _start(web_app)
+        runner, app_url = await _start(web_app)
         async with ClientSession() as http:
-            yield RunningApp(url, http, SlackRequests(SIGNING_SECRET, fake_slack.url), services)
+            yield RunningApp(app_url, http, SlackRequests(SIGNING_SECRET, fake_slack.url), services)
     finally:
         if runner is not None:
-            await runner.cleanup()
+            await runner.cleanup()  # the app's own clean-up: its Slack session and the engine
         await db.dispose()
         await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
         await admin.close()
@@ -95,6 +96,8 @@ async def test_outage_gives_a_clear_try_again_and_503_then_recovers_without_rest
     assert after["text"] == before["text"] and "Small online event" in json.dumps(after["blocks"])
     assert await health(app) == (200, {"ok": True, "database": "ok"})
     assert "registrations" in (await answer(app, "status"))["text"]
+    assert (await submit_register(app, "U0P01", "small", "ORG-B"))["response_action"] == "update"
+    assert await registrations(app) == 1
 
 
 async def test_connection_dropped_in_the_middle_of_a_query(proxied_app, proxy, fake_slack):

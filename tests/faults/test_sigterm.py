@@ -24,7 +24,8 @@ from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.slack_requests import SlackRequests
 
 ROOT = Path(__file__).resolve().parents[2]
-SLOW_SLACK = 2.0  # seconds users.info takes: the calendar answer waits for it (Bolt's ack limit is 3 s)
+SLOW_SLACK = 2.0  # seconds a slowed Slack call takes
+IN_ACK = 1.5  # seconds users.info takes when the answer must still fit in the acknowledgement (ACK_BUDGET_MS=2500)
 
 
 def free_port() -> int:
@@ -33,11 +34,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def environment(tmp_path: Path, fake_slack, port: int) -> dict[str, str]:
+def environment(tmp_path: Path, fake_slack, port: int, extra: dict[str, str]) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
             "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": fake_slack.url + "api/", "HOST": "127.0.0.1", "PORT": str(port), "SWEEP_MINUTES": "60",
-            "STAFF_CHANNEL": "C0STAFF"}
+            "STAFF_CHANNEL": "C0STAFF", **extra}
 
 
 @pytest.fixture
@@ -45,11 +46,11 @@ async def serve(tmp_path, fake_slack):
     """Starts `trainingbot serve` when called; kills it at the end if it is still running."""
     started = []
 
-    async def start():
+    async def start(**extra: str):
         port = free_port()
         log = (tmp_path / "serve.log").open("wb")
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "serve", cwd=ROOT, env=environment(tmp_path, fake_slack, port),
+            sys.executable, "-m", "bot.cli", "serve", cwd=ROOT, env=environment(tmp_path, fake_slack, port, extra),
             stdout=log, stderr=asyncio.subprocess.STDOUT)
         started.append((proc, log))
         return proc, f"http://127.0.0.1:{port}/", port, tmp_path / "serve.log"
@@ -87,23 +88,29 @@ async def refused(port: int) -> bool:
     return False
 
 
-async def test_sigterm_finishes_the_request_in_flight_refuses_new_ones_and_exits_0(serve, fake_slack, monkeypatch):
-    proc, url, port, output = await serve()
+def slow_users_info(fake_slack, monkeypatch, seconds: float) -> None:
     users_info = fake_slack._m_users_info
 
-    async def slow_users_info(args):
-        await asyncio.sleep(SLOW_SLACK)
+    async def slow(args):
+        await asyncio.sleep(seconds)
         return await users_info(args)
 
-    monkeypatch.setattr(fake_slack, "_m_users_info", slow_users_info)
+    monkeypatch.setattr(fake_slack, "_m_users_info", slow)
     fake_slack.add_user("U0P01", "Person 01", "p01@example.org", tz="Europe/London")
+
+
+async def calendar_during_sigterm(serve, fake_slack, **env: str) -> tuple[int, str, object, Path]:
+    """`/training calendar` while users.info is slow; SIGTERM once Slack has the call. Checks that new connections
+    are refused while the request is still in flight; returns its status and body, the process and its log."""
+    proc, url, port, output = await serve(**env)
     requests = SlackRequests(SIGNING_SECRET, fake_slack.url)
     async with ClientSession() as http:
         await wait_healthy(http, url, proc, output)
-        for _ in range(500):  # the sweep run at start-up is done: only the request is in flight
+        for _ in range(500):  # the sweep run at start-up is done: only the request will be in flight
             if "bot.scheduler: sweep:" in output.read_text():
                 break
             await asyncio.sleep(0.02)
+        assert "bot.scheduler: sweep:" in output.read_text(), output.read_text()
 
         async def calendar() -> tuple[int, str]:
             body, headers = requests.slash("/training", "calendar", "U0P01")
@@ -126,11 +133,36 @@ async def test_sigterm_finishes_the_request_in_flight_refuses_new_ones_and_exits
         assert not in_flight.done(), "the request finished before the listener closed: nothing was in flight"
 
         status, body = await asyncio.wait_for(in_flight, timeout=10)
+    return status, body, proc, output
+
+
+async def test_sigterm_finishes_the_request_in_flight_refuses_new_ones_and_exits_0(serve, fake_slack, monkeypatch):
+    slow_users_info(fake_slack, monkeypatch, IN_ACK)
+    status, body, proc, output = await calendar_during_sigterm(serve, fake_slack, ACK_BUDGET_MS="2500")
     assert status == 200, body
     answer = json.loads(body)
     assert answer["response_type"] == "ephemeral" and answer["text"] == "No upcoming events"
+    assert "Europe/London" in json.dumps(answer["blocks"])  # the slow profile lookup finished too
     assert await asyncio.wait_for(proc.wait(), timeout=15) == 0, output.read_text()
     assert "Traceback" not in output.read_text()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "a slash command slower than ACK_BUDGET_MS is acknowledged empty (handlers/commands.py within_ack_budget) and "
+    "its work goes on in Bolt's listener task, which nothing waits for on SIGTERM: once the HTTP requests are "
+    "answered, bot/app.py on_cleanup closes the shared Slack session (and disposes the database) under that work, "
+    "so users.info fails with 'Connector is closed' and the answer sent through response_url is wrong (UTC instead "
+    "of the user's zone) or lost"))
+async def test_sigterm_finishes_work_that_goes_on_after_the_acknowledgement(serve, fake_slack, monkeypatch):
+    slow_users_info(fake_slack, monkeypatch, SLOW_SLACK)
+    status, body, proc, output = await calendar_during_sigterm(serve, fake_slack)
+    assert status == 200 and body == "", body  # acknowledged within the budget; the answer follows
+    assert await asyncio.wait_for(proc.wait(), timeout=15) == 0, output.read_text()
+    await asyncio.sleep(0.3)
+    answers = [r for r in fake_slack.responses if r.get("text") == "No upcoming events"]
+    assert len(answers) == 1, (fake_slack.responses, output.read_text())
+    assert "Europe/London" in json.dumps(answers[0].get("blocks")), answers[0]
+    assert "Traceback" not in output.read_text() and "failed" not in output.read_text(), output.read_text()
 
 
 async def pending_accommodation_request(tmp_path: Path, fake_slack) -> int:
