@@ -7,11 +7,14 @@ import logging
 import time
 
 from aiohttp import web
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
 
 from bot import zoom_webhook as zoom_webhook_checks
 from bot.config import Settings
+from bot.errors import is_unavailable
 from bot.scheduler import Sweeper
+from bot.slack_guard import slack_guard
 from bot.services import Services
 from bot.slack_client import make_client
 from bot.slack_gateway import SlackGateway
@@ -36,7 +39,30 @@ def create_bolt(services: Services) -> AsyncApp:
     bolt = AsyncApp(client=services.slack.client, signing_secret=secret,
                     request_verification_enabled=secret is not None, logger=logging.getLogger("slack_bolt"))
     register_all(bolt, services)
+
+    @bolt.error
+    async def failed(error, body):
+        """A form whose listener failed gets an inline error instead of Bolt's HTTP 500."""
+        if is_unavailable(error):
+            message = "The training database is not reachable right now. Nothing was changed; please try again."
+        else:
+            log.error("listener failed: %s", type(error).__name__, exc_info=error)
+            message = f"Something went wrong on our side and nothing was changed. Please try again, or email " \
+                      f"{settings.staff_email}."
+        if body.get("type") != "view_submission":
+            return None
+        field = next(iter(body.get("view", {}).get("state", {}).get("values", {}) or {"event": None}))
+        return BoltResponse(status=200, body=json.dumps({"response_action": "errors", "errors": {field: message}}),
+                            headers={"content-type": ["application/json; charset=utf-8"]})
+
     return bolt
+
+
+def bolt_listeners_running() -> list[asyncio.Task]:
+    """Listeners Bolt runs on after their acknowledgement (process_before_response=False) in tasks it does not
+    keep; on shutdown they must finish before the Slack session and the database close under them."""
+    return [t for t in asyncio.all_tasks() if not t.done()
+            and getattr(t.get_coro(), "__qualname__", "").endswith("run_ack_function_asynchronously")]
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -90,6 +116,7 @@ def create_web_app(services: Services, *, migrate: bool = True, schedule: bool =
     services.settings.require_slack(socket_mode=False)
     bolt = create_bolt(services)
     app = bolt.web_app(path="/slack/events", port=services.settings.port)
+    app.middlewares.append(slack_guard("/slack/events", services.settings.slack_signing_secret.get_secret_value()))
     app[SERVICES] = services
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/zoom/webhook", zoom_webhook)
@@ -108,6 +135,7 @@ def create_web_app(services: Services, *, migrate: bool = True, schedule: bool =
         if schedule:
             await sweeper.stop()
         await asyncio.gather(*app[BACKGROUND], return_exceptions=True)
+        await asyncio.wait_for(asyncio.gather(*bolt_listeners_running(), return_exceptions=True), timeout=25)
 
     async def on_cleanup(_app: web.Application) -> None:
         await services.slack.close_session()

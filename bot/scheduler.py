@@ -69,6 +69,7 @@ class Sweeper:
         self.scheduler.start()
 
     async def stop(self) -> None:
-        self.scheduler.shutdown(wait=False)
-        async with self.lock:  # wait for the sweep in progress
-            pass
+        """No new sweep starts; the one in progress finishes (shutting APScheduler down first would cancel it)."""
+        self.scheduler.pause()
+        async with self.lock:
+            self.scheduler.shutdown(wait=False)

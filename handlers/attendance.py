@@ -78,7 +78,7 @@ def register(app: AsyncApp, services: Services) -> None:
             meta = json.loads(view.get("private_metadata") or "")
             person_id = int(state_value(view["state"]["values"], "trainee") or "")
             await attendance.save_alias(body["user"]["id"], meta["event"], meta["name"], person_id)
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, OverflowError):  # a tampered form
             await ack(response_action="errors", errors={"trainee": "Choose a trainee from the list."})
             return
         except Refusal as refusal:

@@ -48,7 +48,7 @@ def _selected_date(values: dict) -> date | None:
 def _registration(view: dict) -> int | None:
     try:
         return int(json.loads(view.get("private_metadata") or "{}")["registration"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, OverflowError):  # a tampered form
         return None
 
 

@@ -99,7 +99,7 @@ def register(app: AsyncApp, services: Services) -> None:
             logged = await mentoring.log_meeting(body["user"]["id"], group_id,
                                                  date.fromisoformat(held) if held else None,
                                                  list(field(values, "attendees") or []))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, OverflowError):  # a tampered form
             await ack(views.errors_for("date", "This form is out of date; close it and run `/mentoring meeting` "
                                        "again.", "date"))
             return

@@ -138,7 +138,7 @@ def routes(app: AsyncApp, services: Services) -> dict[str, Handler]:
         try:
             registration_id = int(json.loads(view.get("private_metadata") or "{}")["registration"])
             result = await moves.request(user_id, registration_id, state_value(view["state"]["values"], "target") or "")
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, OverflowError):  # a tampered form
             await ack(views.errors_for("target", "This form is out of date; close it and run `/training transfer` again."))
             return
         except Refusal as refusal:

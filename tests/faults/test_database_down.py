@@ -126,10 +126,6 @@ async def test_connection_dropped_in_the_middle_of_a_query(proxied_app, proxy, f
     assert (await health(app))[0] == 200
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "handlers/registration.py register_submit catches only Refusal: a database failure inside "
-    "reg.register() escapes to Bolt, which answers HTTP 500 (Slack shows a generic connection error) "
-    "instead of an inline 'database not reachable, try again' error"))
 async def test_register_form_submitted_while_the_database_is_down_gets_an_inline_error(
         proxied_app, proxy, fake_slack):
     app = proxied_app
