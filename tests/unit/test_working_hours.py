@@ -42,3 +42,16 @@ def test_configured_weekdays_and_a_day_long_window():
     assert next_working_moment(sat_03, BERLIN, 0, 24, frozenset(range(7))) == sat_03
     sun = datetime(2026, 12, 6, 12, 0, tzinfo=BERLIN)  # a Sunday-to-Thursday week
     assert next_working_moment(sun, BERLIN, weekdays=frozenset({6, 0, 1, 2, 3})) == sun
+
+
+def test_checkout_nudges_stop_once_checkout_is_complete():
+    from bot.checkout_data import CheckoutDeadline
+    from bot.reminder_sources import checkout_reminders
+
+    deadline = datetime(2027, 4, 13, 21, 0, tzinfo=timezone.utc)
+    open_one = CheckoutDeadline("U0A", 1, "Jan", deadline, False, "Europe/Berlin")
+    done = CheckoutDeadline("U0B", 2, "Jan", deadline, True, "Europe/Berlin")
+    nudges = checkout_reminders([open_one, done])
+    assert {c.recipient for c in nudges} == {"U0A"}
+    assert sorted((deadline - c.due_at).days for c in nudges) == [1, 7, 14, 30, 60]
+    assert all(c.expires_at == deadline for c in nudges)
