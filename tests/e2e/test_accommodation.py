@@ -399,3 +399,19 @@ async def test_the_text_is_never_logged(app, fake_slack, clock, caplog, backend)
         assert any(r.name == "aiosqlite" for r in caplog.records)
     assert not [m for m in messages if "marker-7f3a" in m or CONTACT in m]
     assert "marker-7f3a" not in caplog.text and CONTACT not in caplog.text
+
+
+async def test_the_scheduler_sweep_delivers_a_request_the_staff_channel_missed(app, fake_slack):
+    from bot.people import Profile
+
+    fake_slack.add_user("U0REQ", "Rae Quest", "rae@x.org", tz="UTC")
+    fake_slack.missing_channels.add("C0STAFF")
+    request_id = await app.services.accommodation.submit(Profile("U0REQ", "Rae Quest", "rae@x.org", "UTC"), None,
+                                                         "A sign-language interpreter, please", "")
+    assert await app.services.accommodation.deliver(request_id) is False
+    assert not [m for m in fake_slack.delivered if m["channel"] == "C0STAFF"]
+    fake_slack.missing_channels.clear()
+    await app.services.nudges.sweep()
+    await app.services.nudges.sweep()
+    posted = [m for m in fake_slack.delivered if m["channel"] == "C0STAFF"]
+    assert len(posted) == 1 and "interpreter" in str(posted[0].get("blocks") or posted[0].get("text"))
