@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.errors import is_unavailable
 from bot.scheduler import Sweeper
 from bot.slack_guard import slack_guard
+from bot.slack_surge import SlashListener, SurgeDesk
 from bot.services import Services
 from bot.slack_client import make_client
 from bot.slack_gateway import SlackGateway
@@ -23,6 +24,7 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 SERVICES = web.AppKey("services", Services)
 BACKGROUND = web.AppKey("background", set)
+SURGE = web.AppKey("surge", SurgeDesk)
 
 
 def build_services(settings: Settings) -> Services:
@@ -30,15 +32,16 @@ def build_services(settings: Settings) -> Services:
                     slack=SlackGateway(make_client(settings)))
 
 
-def create_bolt(services: Services) -> AsyncApp:
-    """No module-level app: everything is built here from the services."""
+def create_bolt(services: Services) -> tuple[AsyncApp, dict[str, SlashListener]]:
+    """No module-level app: everything is built here from the services. Returns the app and its slash-command
+    listeners by command."""
     from handlers import register_all
 
     settings = services.settings
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     bolt = AsyncApp(client=services.slack.client, signing_secret=secret,
                     request_verification_enabled=secret is not None, logger=logging.getLogger("slack_bolt"))
-    register_all(bolt, services)
+    slash = register_all(bolt, services)
 
     @bolt.error
     async def failed(error, body):
@@ -55,7 +58,7 @@ def create_bolt(services: Services) -> AsyncApp:
         return BoltResponse(status=200, body=json.dumps({"response_action": "errors", "errors": {field: message}}),
                             headers={"content-type": ["application/json; charset=utf-8"]})
 
-    return bolt
+    return bolt, slash
 
 
 def bolt_listeners_running() -> list[asyncio.Task]:
@@ -114,9 +117,13 @@ async def _fetch_report(services: Services, slug: str) -> None:
 def create_web_app(services: Services, *, migrate: bool = True, schedule: bool = True) -> web.Application:
     """The HTTP-mode server: POST /slack/events, POST /zoom/webhook, GET /healthz."""
     services.settings.require_slack(socket_mode=False)
-    bolt = create_bolt(services)
-    app = bolt.web_app(path="/slack/events", port=services.settings.port)
-    app.middlewares.append(slack_guard("/slack/events", services.settings.slack_signing_secret.get_secret_value()))
+    settings = services.settings
+    bolt, slash = create_bolt(services)
+    app = bolt.web_app(path="/slack/events", port=settings.port)
+    app.middlewares.append(slack_guard("/slack/events", settings.slack_signing_secret.get_secret_value()))
+    surge = SurgeDesk(slash, services.slack.respond, busy_at=settings.busy_commands, workers=settings.command_workers)
+    app.middlewares.append(surge.middleware("/slack/events"))
+    app[SURGE] = surge
     app[SERVICES] = services
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/zoom/webhook", zoom_webhook)
@@ -128,6 +135,7 @@ def create_web_app(services: Services, *, migrate: bool = True, schedule: bool =
         if migrate:
             await services.db.upgrade()
         services.slack.open_session()
+        surge.start()
         if schedule:
             sweeper.start()
 
@@ -135,6 +143,7 @@ def create_web_app(services: Services, *, migrate: bool = True, schedule: bool =
         if schedule:
             await sweeper.stop()
         await asyncio.gather(*app[BACKGROUND], return_exceptions=True)
+        await surge.drain(timeout=25)
         await asyncio.wait_for(asyncio.gather(*bolt_listeners_running(), return_exceptions=True), timeout=25)
 
     async def on_cleanup(_app: web.Application) -> None:

@@ -66,7 +66,7 @@ def cmd_socket(settings: Settings, _args) -> int:
         services = build_services(settings)
         await services.db.upgrade()
         services.slack.open_session()
-        handler = AsyncSocketModeHandler(create_bolt(services), settings.slack_app_token.get_secret_value())
+        handler = AsyncSocketModeHandler(create_bolt(services)[0], settings.slack_app_token.get_secret_value())
         sweeper = Sweeper(services.nudges, settings.sweep_minutes)
         sweeper.start()
         try:

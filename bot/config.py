@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=1, le=65535)
     # A command whose answer is not ready by then is acknowledged and answered through response_url.
     ack_budget_ms: int = Field(default=500, ge=0, le=2500)
+    # With this many slash commands in progress, new ones are acknowledged at once and queued (bot/slack_surge.py),
+    # and this many queued commands run at a time.
+    busy_commands: int = Field(default=8, ge=0)
+    command_workers: int = Field(default=4, ge=1, le=64)
 
     # Registration and seats
     registration_close_days: int = 7

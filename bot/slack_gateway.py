@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.people import Profile
 
@@ -51,6 +52,15 @@ class SlackGateway:
         if self.client.session is not None:
             await self.client.session.close()
             self.client.session = None
+
+    async def respond(self, response_url: str, **message) -> None:
+        """Answer a slash command or an interaction through its response_url, on the pooled session and with the
+        Web API client's retry handlers; an answer Slack does not take raises."""
+        webhook = AsyncWebhookClient(response_url, timeout=int(self.client.timeout), session=self.client.session,
+                                     retry_handlers=self.client.retry_handlers, logger=log)
+        resp = await webhook.send(**message)
+        if resp.status_code != 200:
+            raise RuntimeError(f"response_url answered HTTP {resp.status_code}")
 
     async def profile(self, user_id: str) -> Profile:
         """users.info, cached for a few minutes; a failure gives a profile with what is known (the id)."""

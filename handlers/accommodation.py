@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from bot import timefmt
 from bot.errors import Refusal
 from bot.services import Services
+from bot.slack_surge import SlashListener
 from handlers import accommodation_views as views
 from handlers.commands import Command, make_command_listener, split_args
 from handlers.registration import state_value
@@ -25,7 +26,7 @@ USAGE = """*`/accommodation`* — ask Carpentries staff privately for an accessi
 • `/accommodation help` — this message"""
 
 
-def register(app: AsyncApp, services: Services) -> None:
+def register(app: AsyncApp, services: Services) -> SlashListener:
     accommodation, staff_email = services.accommodation, services.settings.staff_email
     accommodation.staff_blocks = views.staff_blocks
 
@@ -144,6 +145,8 @@ def register(app: AsyncApp, services: Services) -> None:
                 items, "Withdrawn: its text is deleted. Staff see only that it existed and was withdrawn."))
 
         await privately(ephemeral(respond), work())
+
+    return command
 
 
 async def _log_only(text: str) -> None:

@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from bot import attendance_formats, timefmt
 from bot.errors import InputError, Refusal
 from bot.services import Services
+from bot.slack_surge import SlashListener
 from handlers import attendance_views as views
 from handlers.commands import Command, command_from, mention, run_safely, within_ack_budget
 from handlers.registration import state_value
@@ -26,7 +27,7 @@ if you train several events), or with `trainingbot attendance import EVENT FILE`
 MAX_UPLOAD = 20 * 1024 * 1024
 
 
-def register(app: AsyncApp, services: Services) -> None:
+def register(app: AsyncApp, services: Services) -> SlashListener:
     attendance, staff_email = services.attendance, services.settings.staff_email
 
     async def run(cmd: Command) -> None:
@@ -128,3 +129,5 @@ def register(app: AsyncApp, services: Services) -> None:
             async with http.get(url, headers={"Authorization": f"Bearer {token}"}) as resp:
                 resp.raise_for_status()
                 return await resp.content.read(MAX_UPLOAD + 1)
+
+    return command

@@ -8,6 +8,8 @@ import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from slack_sdk.errors import SlackApiError
+
 from bot.errors import Refusal, is_unavailable
 
 log = logging.getLogger(__name__)
@@ -102,6 +104,11 @@ async def run_safely(reply: Callable[[str], Awaitable[None]], work: Awaitable[No
             log.warning("database unavailable: %s", type(exc).__name__)
             await reply("The training database is not reachable right now. Nothing was changed; "
                         "please try again in a few minutes.")
+        elif isinstance(exc, SlackApiError) and exc.response.get("error") == "expired_trigger_id":
+            # Slack lets a form open only within 3 s of the command; in a surge the command may wait longer.
+            log.warning("a form could not open: its trigger expired")
+            await reply("We were too busy to open the form in time. Nothing was changed; please run the command "
+                        "again.")
         else:
             log.exception("command failed")
             await reply(f"Something went wrong on our side and nothing was changed. Please try again; "

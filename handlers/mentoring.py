@@ -11,6 +11,7 @@ from bot import timefmt
 from bot.errors import Refusal
 from bot.mentoring_types import SignupForm
 from bot.services import Services
+from bot.slack_surge import SlashListener
 from handlers import mentoring_views as views
 from handlers.commands import Command, Handler, make_command_listener, mention, run_safely
 from handlers.registration import state_value
@@ -52,7 +53,7 @@ def signup_form(values: dict) -> SignupForm:
         agreement="accepted" in (field(values, "agreement") or []), coc="accepted" in (field(values, "coc") or []))
 
 
-def register(app: AsyncApp, services: Services) -> None:
+def register(app: AsyncApp, services: Services) -> SlashListener:
     mentoring, settings = services.mentoring, services.settings
 
     async def issue_certificates() -> None:
@@ -144,4 +145,6 @@ def register(app: AsyncApp, services: Services) -> None:
         await run_safely(reply, work(), settings.staff_email)
 
     routes: dict[str, Handler] = {"signup": signup, "status": status, "meeting": meeting, "admin": admin}
-    app.command("/mentoring")(make_command_listener(routes, USAGE, settings.staff_email, settings.ack_budget_ms))
+    listener = make_command_listener(routes, USAGE, settings.staff_email, settings.ack_budget_ms)
+    app.command("/mentoring")(listener)
+    return listener

@@ -5,6 +5,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import timefmt
 from bot.services import Services
+from bot.slack_surge import SlashListener
 from handlers import blocks
 from handlers.commands import Command, Handler, make_command_listener
 
@@ -20,7 +21,7 @@ USAGE = """*`/training`* — Instructor Training
 • `/training help` — this message"""
 
 
-def register(app: AsyncApp, services: Services, extra_routes: dict[str, Handler] | None = None) -> None:
+def register(app: AsyncApp, services: Services, extra_routes: dict[str, Handler] | None = None) -> SlashListener:
     async def calendar(cmd: Command) -> None:
         profile = await services.slack.profile(cmd.user_id)
         events = await services.calendar.upcoming()
@@ -29,5 +30,6 @@ def register(app: AsyncApp, services: Services, extra_routes: dict[str, Handler]
         await cmd.answer(text, blocks.calendar_blocks(events, tz))
 
     routes: dict[str, Handler] = {"calendar": calendar, **(extra_routes or {})}
-    app.command("/training")(make_command_listener(routes, USAGE, services.settings.staff_email,
-                                                    services.settings.ack_budget_ms))
+    listener = make_command_listener(routes, USAGE, services.settings.staff_email, services.settings.ack_budget_ms)
+    app.command("/training")(listener)
+    return listener

@@ -1,6 +1,7 @@
 """Shared fixtures: databases (SQLite and PostgreSQL, a clean schema each), the fake Slack, the running app."""
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from datetime import datetime, timezone
@@ -136,12 +137,20 @@ class RunningApp:
         return await self.send(*self.requests.slash(command, text, user, **kw))
 
 
-@pytest.fixture
-async def app(services, fake_slack):
+@contextlib.asynccontextmanager
+async def running_app(services: Services, fake_slack: FakeSlack):
     """The real aiohttp app (Bolt + routes) on a loopback port, talking to the fake Slack."""
     web_app = create_web_app(services, migrate=False, schedule=False)
     runner, url = await _start(web_app)
     assert web_app[SERVICES] is services
-    async with ClientSession() as http:
-        yield RunningApp(url, http, SlackRequests(SIGNING_SECRET, fake_slack.url), services)
-    await runner.cleanup()
+    try:
+        async with ClientSession() as http:
+            yield RunningApp(url, http, SlackRequests(SIGNING_SECRET, fake_slack.url), services)
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def app(services, fake_slack):
+    async with running_app(services, fake_slack) as running:
+        yield running

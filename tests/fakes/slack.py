@@ -8,6 +8,7 @@ import asyncio
 import itertools
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,7 @@ class Call:
     method: str
     args: dict[str, Any]
     token: str | None
+    at: float = field(default_factory=time.time)  # when it arrived (the load benchmark times answers)
 
 
 @dataclass
@@ -167,7 +169,7 @@ class FakeSlack:
         return web.json_response(await handler(args))
 
     async def _response_url(self, request: web.Request) -> web.Response:
-        self.responses.append({"key": request.match_info["key"], **(await request.json())})
+        self.responses.append({"key": request.match_info["key"], **(await request.json()), "at": time.time()})
         return web.Response(text="ok")
 
     async def _download(self, request: web.Request) -> web.Response:
