@@ -9,7 +9,8 @@ processes share one database behind the same load plus 100 concurrent registrati
 event, and two `trainingbot nudges run-once` run at the same time: no overbooking, no reminder twice.
 Goals (printed, not asserted): p99 < 300 ms at 200 concurrent, zero errors, throughput ≥ 1/3 of baseline.
 Percentiles cover every request (an error counts with the time it took to fail); "ok/s" counts only 200
-answers that are not an apology. Between rounds the app is left to go idle (Bolt goes on with work it
+answers that are not an apology. In a surge the app acknowledges at once and answers later (bot/slack_surge.py),
+so each round also prints when the answers arrived at the fake Slack (response_url, or the modal opened). Between rounds the app is left to go idle (Bolt goes on with work it
 has stopped waiting for), so each round and each memory reading starts from the same state.
 
     .venv/bin/python bench/load.py [--requests 2000] [--quick] [--postgres postgresql://postgres@127.0.0.1:5432/test]
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
+from urllib.parse import parse_qs
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -61,15 +63,19 @@ async def client_main() -> None:
 
     spec = json.loads(sys.stdin.read())
     signer = SlackRequests(spec["secret"], spec["response_base"])
+    run = uuid.uuid4().hex[:8]  # response_url keys unique across rounds
     jobs = []
-    for job in spec["jobs"]:
+    for j, job in enumerate(spec["jobs"]):
         prepared = []
         for i, r in enumerate(job["requests"]):
+            key = trigger = None
             if r["kind"] == "view":
                 body, headers = signer.view_submission(r["user"], r["callback_id"], r["values"])
             else:
-                body, headers = signer.slash(r["command"], r["text"], r["user"], key=f"k{i}")
-            prepared.append((job["targets"][i % len(job["targets"])], body, headers, r["label"]))
+                key = f"{run}.{j}.{i}"
+                body, headers = signer.slash(r["command"], r["text"], r["user"], key=key)
+                trigger = parse_qs(body.decode())["trigger_id"][0]
+            prepared.append((job["targets"][i % len(job["targets"])], body, headers, r["label"], key, trigger))
         jobs.append((job["concurrency"], prepared))
     results = await asyncio.gather(*(run_job(concurrency, prepared) for concurrency, prepared in jobs))
     sys.stdout.write(json.dumps(results))
@@ -81,8 +87,8 @@ async def run_job(concurrency: int, prepared: list) -> dict:
     pending = iter(enumerate(prepared))
 
     async def worker(http: aiohttp.ClientSession) -> None:
-        for i, (url, body, headers, label) in pending:
-            started = time.perf_counter()
+        for i, (url, body, headers, label, key, trigger) in pending:
+            sent, started = time.time(), time.perf_counter()
             try:
                 async with http.post(url, data=body, headers=headers) as resp:
                     status, text = resp.status, await resp.text()
@@ -90,7 +96,8 @@ async def run_job(concurrency: int, prepared: list) -> dict:
                 status, text = 0, f"{type(exc).__name__}: {exc}"
             ms = (time.perf_counter() - started) * 1000
             failed = status == 200 and any(f in text for f in FAILED_ANSWER)
-            outcomes[i] = (label, status, ms, text[:300] if status != 200 or failed else "", failed)
+            outcomes[i] = (label, status, ms, text[:300] if status != 200 or failed else "", failed,
+                           sent, bool(text.strip()), key, trigger)
 
     connector = aiohttp.TCPConnector(limit=concurrency)
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
@@ -101,8 +108,8 @@ async def run_job(concurrency: int, prepared: list) -> dict:
         except asyncio.TimeoutError:
             pass
         wall = time.perf_counter() - started
-    return {"wall": wall, "outcomes": [o or ("?", 0, 0.0, "not sent before the job's time limit", False)
-                                       for o in outcomes]}
+    return {"wall": wall, "outcomes": [o or ("?", 0, 0.0, "not sent before the job's time limit", False,
+                                             0.0, False, None, None) for o in outcomes]}
 
 
 # ---- the baseline app (a separate process) -----------------------------------------------------
@@ -150,13 +157,39 @@ class Stats:
 
     def by_kind(self) -> str:
         groups = defaultdict(list)
-        for label, _status, ms, _text, _failed in self.outcomes:
+        for label, _status, ms, *_rest in self.outcomes:
             groups[label].append(ms)
         parts = []
         for label in sorted(groups):
             ms = sorted(groups[label])
             parts.append(f"{label} p50 {percentile(ms, .5):.0f} / p99 {percentile(ms, .99):.0f} ms")
         return "; ".join(parts)
+
+    def answers(self, fake: FakeSlack) -> str:
+        """Time from sending each command to its answer: the acknowledgement when it carried one, else the answer
+        through response_url or the modal opened with its trigger_id (seen by the fake Slack)."""
+        responses: dict[str, dict] = {}
+        for r in sorted(fake.responses, key=lambda r: r["at"]):
+            responses.setdefault(r["key"], r)
+        opened = {c.args.get("trigger_id"): c.at for c in fake.calls_to("views.open")}
+        ms, missing, failed = [], 0, 0
+        for _label, status, ack_ms, _text, _bad, sent, inline, key, trigger in self.outcomes:
+            if status != 200:
+                continue
+            if inline:
+                ms.append(ack_ms)
+            elif trigger in opened:
+                ms.append((opened[trigger] - sent) * 1000)
+            elif key in responses:
+                ms.append((responses[key]["at"] - sent) * 1000)
+                failed += any(f in json.dumps(responses[key]) for f in FAILED_ANSWER)
+            else:
+                missing += 1
+        ms.sort()
+        inline = sum(1 for o in self.outcomes if o[6])
+        return (f"answers: {inline} in the acknowledgement, {len(ms) - inline} after it; p50 {percentile(ms, .5):.0f} ms, "
+                f"p95 {percentile(ms, .95):.0f} ms, p99 {percentile(ms, .99):.0f} ms, last {max(ms, default=0):.0f} ms; "
+                f"unanswered {missing}, apologies {failed}")
 
     def error_samples(self) -> list[str]:
         seen = Counter((o[0], o[1], o[3][:160]) for o in self.outcomes if o[1] != 200 or o[4])
@@ -452,6 +485,7 @@ async def rounds_against(label: str, url: str, fake: FakeSlack, concurrencies: l
         name = f"{label} c={c}" + (" (again)" if again else "")
         show(name, stats, kinds=proc is not None and c == concurrencies[-1])
         if proc is not None:
+            print(f"  {'':<22} {stats.answers(fake)}")
             rss.append(rss_kib(proc.proc.pid))
             print(f"  {'':<22} app CPU {app_cpu:.1f} s ({1000 * app_cpu / n:.1f} ms/request), busy {lingered:.1f} s "
                   f"after the last answer; fake Slack CPU {own_cpu:.1f} s; machine busy "
