@@ -91,9 +91,15 @@ class SurgeDesk:
         async def respond(**message) -> None:
             await self._respond(url, **message)
 
-        async def ack(**message) -> None:
-            """The acknowledgement has gone (empty); what a listener would have put in it goes to response_url."""
-            if message:
-                await respond(**message)
+        await listener(ack=ack_through(respond), command=command, respond=respond)
 
-        await listener(ack=ack, command=command, respond=respond)
+
+def ack_through(respond: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """An `ack` for a listener run after the acknowledgement went (empty): what it would have put in the
+    acknowledgement goes through response_url instead."""
+
+    async def ack(**message) -> None:
+        if message:
+            await respond(**message)
+
+    return ack

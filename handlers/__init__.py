@@ -5,7 +5,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
 from bot.slack_surge import SlashListener
-from handlers import accommodation, attendance, checkout, home, mentoring, registration, training
+from handlers import accommodation, attendance, checkout, commands, home, mentoring, registration, training
 
 
 def register_all(app: AsyncApp, services: Services) -> dict[str, SlashListener]:
@@ -16,5 +16,6 @@ def register_all(app: AsyncApp, services: Services) -> dict[str, SlashListener]:
              "/attendance": attendance.register(app, services),
              "/accommodation": accommodation.register(app, services),
              "/mentoring": mentoring.register(app, services)}
+    commands.register_rerun(app, slash)
     home.register(app, services)
     return slash

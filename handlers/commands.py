@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import shlex
@@ -11,6 +12,8 @@ from dataclasses import dataclass, field
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import Refusal, is_unavailable
+from bot.slack_surge import SlashListener, ack_through
+from handlers.blocks import buttons, render, text_section
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +29,8 @@ class Command:
     ack: Callable[..., Awaitable[None]]
     respond: Callable[..., Awaitable[None]]
     acked: bool = field(default=False)
+    name: str = ""  # the command as typed, `/training register CODE`, to offer running it again
+    text: str = ""
 
     async def answer(self, text: str, blocks: list | None = None) -> None:
         """An ephemeral answer: in the acknowledgement when possible, else through response_url."""
@@ -63,7 +68,7 @@ def mention(arg: str) -> str | None:
 def command_from(ack, command: dict, respond) -> Command:
     return Command(user_id=command["user_id"], args=split_args(command.get("text")),
                    trigger_id=command.get("trigger_id", ""), channel_id=command.get("channel_id", ""),
-                   ack=ack, respond=respond)
+                   ack=ack, respond=respond, name=command.get("command", ""), text=command.get("text", ""))
 
 
 async def within_ack_budget(cmd: Command, work: Awaitable[None], budget_ms: int) -> None:
@@ -88,9 +93,53 @@ def make_command_listener(routes: dict[str, Handler], usage: str, staff_email: s
             await cmd.answer(prefix + usage)
             return
         cmd.args = cmd.args[1:]
-        await within_ack_budget(cmd, run_safely(cmd.answer, handler(cmd), staff_email), budget_ms)
+        await within_ack_budget(cmd, run_safely(cmd.answer, offering_rerun(cmd, handler(cmd)), staff_email),
+                                budget_ms)
 
     return listener
+
+
+RERUN_ACTION = "command_rerun"
+TRIGGER_EXPIRED = "We were too busy to open the form in time. Nothing was changed"
+
+
+def trigger_expired(exc: BaseException) -> bool:
+    return isinstance(exc, SlackApiError) and exc.response.get("error") == "expired_trigger_id"
+
+
+async def offering_rerun(cmd: Command, work: Awaitable[None]) -> None:
+    """Slack opens a form only within 3 s of its command, and in a surge the command may wait longer
+    (bot/slack_surge.py). Then the answer is a button: clicking it is a new interaction, never queued, whose fresh
+    trigger runs the same command again."""
+    try:
+        await work
+    except SlackApiError as exc:
+        if not trigger_expired(exc):
+            raise
+        log.warning("a form could not open: its trigger expired; offering a button to run the command again")
+        text = f"{TRIGGER_EXPIRED}: press the button to open it."
+        value = json.dumps({"command": cmd.name, "text": cmd.text})
+        await cmd.answer(text, render([text_section(text), buttons(("Open the form", RERUN_ACTION, value))]))
+
+
+def register_rerun(app, listeners: dict[str, SlashListener]) -> None:
+    """The button offered by offering_rerun: runs the command again, as the person who pressed it."""
+
+    @app.action(RERUN_ACTION)
+    async def rerun(ack, body, respond):
+        await ack()
+        try:
+            value = json.loads(body["actions"][0]["value"])
+            listener = listeners[value["command"]]
+            text = str(value["text"])
+        except (ValueError, KeyError, TypeError):
+            await respond(text="This button is out of date; please type the command again.",
+                          response_type="ephemeral", replace_original=False)
+            return
+        command = {"command": value["command"], "text": text, "user_id": body["user"]["id"],
+                   "trigger_id": body["trigger_id"], "channel_id": (body.get("channel") or {}).get("id", ""),
+                   "response_url": body.get("response_url", "")}
+        await listener(ack=ack_through(respond), command=command, respond=respond)
 
 
 async def run_safely(reply: Callable[[str], Awaitable[None]], work: Awaitable[None], staff_email: str) -> None:
@@ -104,11 +153,9 @@ async def run_safely(reply: Callable[[str], Awaitable[None]], work: Awaitable[No
             log.warning("database unavailable: %s", type(exc).__name__)
             await reply("The training database is not reachable right now. Nothing was changed; "
                         "please try again in a few minutes.")
-        elif isinstance(exc, SlackApiError) and exc.response.get("error") == "expired_trigger_id":
-            # Slack lets a form open only within 3 s of the command; in a surge the command may wait longer.
+        elif trigger_expired(exc):  # a button's form (a command's form gets offering_rerun's button)
             log.warning("a form could not open: its trigger expired")
-            await reply("We were too busy to open the form in time. Nothing was changed; please run the command "
-                        "again.")
+            await reply(f"{TRIGGER_EXPIRED}; please press the button again.")
         else:
             log.exception("command failed")
             await reply(f"Something went wrong on our side and nothing was changed. Please try again; "

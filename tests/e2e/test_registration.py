@@ -238,6 +238,15 @@ async def test_calendar_register_button_opens_the_modal_on_that_event(app, fake_
     assert event["element"]["initial_option"]["value"] == "big"
 
 
+async def test_a_register_button_whose_trigger_expired_asks_to_press_it_again(app, fake_slack):
+    await setup(app, fake_slack)
+    fake_slack.fail_next(1, "ok_false", error="expired_trigger_id", method="views.open")
+    await press(app, "U0P01", "register_open", "big", channel="C0GENERAL")
+    [said] = await eventually(lambda: [r for r in fake_slack.responses if r["key"] == "action"])
+    assert "too busy to open the form in time" in said["text"] and "press the button again" in said["text"]
+    assert "Something went wrong" not in said["text"]
+
+
 async def test_a_no_show_asks_within_seven_days_to_re_register_and_staff_approve(app, fake_slack, clock):
     await setup(app, fake_slack)
     await submit_register(app, "U0P01", "small", "ORG-A")

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs
 
 import pytest
 
 from tests import attendance_fixtures as af
 from tests.conftest import running_app
+from tests.e2e.test_checkout import action_value
 from tests.registration_fixtures import eventually
 
 
@@ -48,10 +50,30 @@ async def test_refusals_and_usage_in_a_surge_reach_the_user(surge_app, services,
     assert "I don't know `frobnicate`" in usage["text"]
 
 
-async def test_a_form_whose_trigger_expired_while_queued_asks_to_run_the_command_again(surge_app, examples,
-                                                                                      fake_slack):
+async def test_a_form_whose_trigger_expired_while_queued_offers_a_button_that_opens_it(surge_app, examples,
+                                                                                        fake_slack):
+    fake_slack.add_user("U0ALICE", "Alice Example", "alice@example.edu", tz="Europe/London")
     fake_slack.fail_next(1, "ok_false", error="expired_trigger_id", method="views.open")
-    assert await surge_app.slash("/training", "register", "U0ALICE", key="late") == (200, "")
+    assert await surge_app.slash("/training", "register ABC123", "U0ALICE", key="late") == (200, "")
     [answer] = await eventually(lambda: answers(fake_slack, "late"))
-    assert "please run the command again" in answer["text"]
+    assert "too busy to open the form in time" in answer["text"] and answer["response_type"] == "ephemeral"
     assert "Something went wrong" not in answer["text"]
+    assert fake_slack.calls_to("views.open")[-1].args["trigger_id"].startswith("trig.U0ALICE.")
+    value = action_value(answer, "command_rerun")
+
+    body, headers = surge_app.requests.block_action("U0ALICE", "command_rerun", value, channel="C0GENERAL")
+    click_trigger = json.loads(parse_qs(body.decode())["payload"][0])["trigger_id"]
+    assert await surge_app.send(body, headers) == (200, "")
+    await eventually(lambda: fake_slack.calls_to("views.open")[-1].args["trigger_id"] == click_trigger)
+    view = fake_slack.last_view()
+    assert view["callback_id"] == "register_submit"
+    assert "ABC123" in json.dumps(view)  # the same command, its code included
+
+
+async def test_a_rerun_button_with_a_tampered_value_runs_nothing(surge_app, examples, fake_slack):
+    for value in ("not json", json.dumps({"command": "/nosuch", "text": "register"}), json.dumps(["x"])):
+        body, headers = surge_app.requests.block_action("U0ALICE", "command_rerun", value, channel="C0GENERAL")
+        assert await surge_app.send(body, headers) == (200, "")
+    said = await eventually(lambda: len(answers(fake_slack, "action")) == 3 and answers(fake_slack, "action"))
+    assert all("out of date" in r["text"] for r in said)
+    assert fake_slack.calls_to("views.open") == []
