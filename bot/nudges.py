@@ -22,7 +22,7 @@ from bot import reminder_sources as sources
 from bot import timefmt
 from bot.config import Settings
 from bot.reminder_sources import Candidate
-from bot.slack_gateway import SlackGateway
+from bot.slack_gateway import Followup, SlackGateway
 from bot.working_hours import next_working_moment
 from storage.db import Database
 from storage.reminder_models import CLAIMED, FAILED, PENDING, SENT, SKIPPED, Reminder
@@ -36,6 +36,7 @@ MAX_ATTEMPTS = 5
 BATCH = 100
 Source = Callable[[datetime, datetime], Awaitable[list[Candidate]]]  # candidates due in [start, end]
 TextWriter = Callable[[str], Awaitable[str]]
+FollowupAction = Callable[[str, str], Awaitable[object]]  # (the conversation the message went to, subject)
 
 
 @dataclass
@@ -66,6 +67,7 @@ class NudgeService:
     sources: list[Source] = field(default_factory=list)
     writers: dict[str, TextWriter] = field(default_factory=dict)  # kinds whose text is written at send time
     hooks: list[Callable[[], Awaitable[object]]] = field(default_factory=list)  # other sweeps (retention, …)
+    followups: dict[str, FollowupAction] = field(default_factory=dict)  # kinds of kept messages with more to do
     worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
     async def derive(self, start: datetime, end: datetime) -> list[Candidate]:
@@ -105,12 +107,14 @@ class NudgeService:
             await self._deliver(batch, wanted, now, result)
         return result
 
-    async def keep(self, recipient: str, text: str) -> None:
-        """Store a message Slack could not take now; the next sweeps send it (once) while Slack comes back."""
+    async def keep(self, recipient: str, text: str, followup: Followup | None = None) -> None:
+        """Store a message Slack could not take now; the next sweeps send it (once) while Slack comes back, then
+        run the `followups` action its kind names (with its subject), if any."""
         now = self.clock()
         digest = hashlib.sha256(text.encode()).hexdigest()[:20]
-        row = {"key": f"{RETRY}|{recipient}|{digest}|{now:%Y-%m-%d}", "kind": RETRY, "recipient": recipient,
-               "subject": digest, "due_at": now, "send_after": now + timedelta(minutes=1),
+        kind, subject = followup if followup and followup[0] in self.followups else (RETRY, digest)
+        row = {"key": f"{kind}|{recipient}|{digest}|{now:%Y-%m-%d}", "kind": kind, "recipient": recipient,
+               "subject": subject[:200], "due_at": now, "send_after": now + timedelta(minutes=1),
                "expires_at": now + RETRY_FOR, "status": PENDING, "attempts": 0, "text": text, "created_at": now}
         async with self.db.transaction() as s:
             await _insert_new(s, [row])
@@ -159,7 +163,8 @@ class NudgeService:
             if r.expires_at <= now:
                 result.skipped += 1
                 return r.id, {"status": SKIPPED, "last_error": "its moment passed before it could be sent"}
-            if r.key not in wanted and r.kind not in self.writers and r.kind != RETRY:
+            if r.key not in wanted and r.kind not in self.writers and r.kind not in self.followups \
+                    and r.kind != RETRY:
                 result.skipped += 1
                 return r.id, {"status": SKIPPED, "last_error": "no longer applies"}
             async with limit:
@@ -167,6 +172,7 @@ class NudgeService:
                 delivery = await self.slack.post(r.recipient, text, keep=False)
             if delivery.ok:
                 result.sent += 1
+                await self._follow_up(r, delivery.channel or r.recipient)
                 return r.id, {"status": SENT, "sent_at": now, "last_error": None}
             if delivery.permanent or r.attempts >= MAX_ATTEMPTS:
                 result.failed += 1
@@ -182,6 +188,15 @@ class NudgeService:
             for reminder_id, values in outcomes:
                 await s.execute(update(Reminder).where(Reminder.id == reminder_id, Reminder.claimed_by == self.worker)
                                 .values(**values))
+
+    async def _follow_up(self, r: Reminder, conversation: str) -> None:
+        action = self.followups.get(r.kind)
+        if action is None:
+            return
+        try:
+            await action(conversation, r.subject)
+        except Exception:  # noqa: BLE001 - the message itself went; its extra must not make it go twice
+            log.exception("the follow-up of a kept %s message failed", r.kind)
 
     async def _report_failure(self, r: Reminder, error: str | None) -> None:
         if self.settings.staff_channel:

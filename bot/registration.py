@@ -23,6 +23,7 @@ from storage.models import (ACTIVE, CANCELLED, FORFEITED, WAITLISTED, Event, Org
                             Registration)
 
 log = logging.getLogger(__name__)
+CALENDAR_FILE = "calendar_file"  # kind of a kept confirmation DM: once sent, its .ics follows
 
 
 @dataclass(frozen=True)
@@ -178,15 +179,27 @@ class RegistrationService:
         await self.send_confirmation(done.user_id, timefmt.zone(done.timezone), done.event, done.zoom_url)
 
     async def send_confirmation(self, user_id: str, tz, event: EventSummary, zoom_url: str | None) -> None:
-        """The DM with sessions, format, preparation and how to change, plus an .ics with every session."""
+        """The DM with sessions, format, preparation and how to change, plus an .ics with every session. If
+        Slack refuses the DM for now, the sweep sends it later and then the .ics (send_calendar_file)."""
         text = messages.registered(event, tz, zoom_url, self.settings.registration_close_days)
-        sent = await self.slack.dm(user_id, text)
-        location = zoom_url or event.location or "Zoom"
-        body = ics.calendar_ics(event.slug, event.title, list(event.sessions), location,
-                                "Carpentries Instructor Training", self.clock())
+        sent = await self.slack.dm(user_id, text, followup=(CALENDAR_FILE, event.slug))
         if sent.ok:
-            await self.slack.upload(sent.channel or user_id, f"{event.slug}.ics", body.encode(),
-                                    title=f"{event.title} (calendar)", comment="Add these sessions to your calendar.")
+            await self._upload_ics(sent.channel or user_id, event, zoom_url)
+
+    async def send_calendar_file(self, conversation: str, slug: str) -> None:
+        """The .ics of a confirmation DM that was sent late (kept while Slack was refusing it)."""
+        async with self.db.read() as s:
+            event = await s.scalar(select(Event).where(Event.slug == slug).options(selectinload(Event.sessions)))
+            if event is None:
+                return
+            summary, zoom_url = await self._summary(s, event), event.zoom_join_url
+        await self._upload_ics(conversation, summary, zoom_url)
+
+    async def _upload_ics(self, conversation: str, event: EventSummary, zoom_url: str | None) -> None:
+        body = ics.calendar_ics(event.slug, event.title, list(event.sessions), zoom_url or event.location or "Zoom",
+                                "Carpentries Instructor Training", self.clock())
+        await self.slack.upload(conversation, f"{event.slug}.ics", body.encode(),
+                                title=f"{event.title} (calendar)", comment="Add these sessions to your calendar.")
 
     # ---- cancelling --------------------------------------------------------
     async def cancel(self, user_id: str, registration_id: int) -> Cancelled:

@@ -11,6 +11,7 @@ from bot import messages, roles
 from bot import reminder_sources as sources
 from bot.errors import InputError
 from bot.nudges import NudgeService, standard_sources
+from bot.registration import CALENDAR_FILE
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,8 @@ def build_nudges(services) -> NudgeService:
     return NudgeService(services.db, settings, services.clock, services.slack,
                         sources=[*standard_sources(services.db, settings, services.clock), checkout, mentoring],
                         writers={"session_report": session_report},
-                        hooks=[services.accommodation.sweep, services.mentoring.issue_certificates])
+                        hooks=[services.accommodation.sweep, services.mentoring.issue_certificates],
+                        followups={CALENDAR_FILE: services.registration.send_calendar_file})
 
 
 class Sweeper:

@@ -18,6 +18,8 @@ from bot.people import Profile
 
 log = logging.getLogger(__name__)
 
+Followup = tuple[str, str]  # (kind, subject): what to do once a kept message is finally sent; see bot.nudges
+
 PERMANENT_ERRORS = frozenset({
     "user_not_found", "channel_not_found", "not_in_channel", "is_archived", "account_inactive",
     "cannot_dm_bot", "user_disabled", "invalid_auth", "missing_scope", "restricted_action",
@@ -42,7 +44,8 @@ class SlackGateway:
         self.client = client
         self._profiles: dict[str, tuple[float, Profile]] = {}
         self._ttl = profile_ttl
-        self.keep_for_later: Callable[[str, str], Awaitable[None]] | None = None
+        # (channel, text, followup): stores a message Slack refused for now; bot.nudges sends it later
+        self.keep_for_later: Callable[[str, str, Followup | None], Awaitable[None]] | None = None
 
     def open_session(self) -> None:
         """One pooled HTTP session for every Web API call (instead of a new connection per call)."""
@@ -81,19 +84,22 @@ class SlackGateway:
         self._profiles[user_id] = (time.monotonic() + self._ttl, profile)
         return profile
 
-    async def dm(self, user_id: str, text: str, blocks: list | None = None) -> Delivery:
-        return await self.post(user_id, text, blocks)
+    async def dm(self, user_id: str, text: str, blocks: list | None = None, *,
+                 followup: Followup | None = None) -> Delivery:
+        return await self.post(user_id, text, blocks, followup=followup)
 
-    async def post(self, channel: str, text: str, blocks: list | None = None, *, keep: bool = True) -> Delivery:
+    async def post(self, channel: str, text: str, blocks: list | None = None, *, keep: bool = True,
+                   followup: Followup | None = None) -> Delivery:
         """Post a message; a plain-text message that fails for a passing reason (Slack down, rate limited
-        beyond the client's retries) is handed to `keep_for_later` so the next sweep sends it."""
+        beyond the client's retries) is handed to `keep_for_later` so the next sweep sends it, and then does
+        what `followup` names (a file the message promised, say)."""
         try:
             resp = await self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
         except Exception as exc:  # noqa: BLE001 - reported to the caller as a failed delivery
             failed = Delivery(ok=False, error=_reason(exc))
             log.warning("chat.postMessage to %s failed: %s", channel, failed.error)
             if keep and blocks is None and not failed.permanent and self.keep_for_later is not None:
-                await self.keep_for_later(channel, text)
+                await self.keep_for_later(channel, text, followup)
                 return Delivery(ok=False, error=failed.error, kept=True)
             return failed
         return Delivery(ok=True, ts=resp.get("ts"), channel=resp.get("channel"))

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
 from storage.models import Person, Registration, RegistrationChange, SeatRequest
+from storage.reminder_models import Reminder
+from tests.fakes.slack import message_text
 from tests.registration_fixtures import eventually, press, setup, submit_register
 
 DEADLINE_PASSED = datetime(2027, 1, 6, 12, 0, tzinfo=timezone.utc)  # "small" closes 2027-01-05 18:00 UTC
@@ -50,6 +52,31 @@ async def test_successful_registration_dms_sessions_in_my_time_zone_and_an_ics(a
     async with app.services.db.transaction() as s:
         audit = list(await s.scalars(select(RegistrationChange)))
     assert [(a.action, a.to_status, a.actor) for a in audit] == [("register", "active", "U0P01")]
+
+
+async def test_a_confirmation_slack_refused_is_sent_by_the_sweep_once_with_its_ics(app, fake_slack, clock):
+    await setup(app, fake_slack)
+    fake_slack.fail_next(20, "500", method="chat.postMessage")  # more than the client's retries
+    answer = await submit_register(app, "U0P01", "small", "ORG-A")
+    assert answer["response_action"] == "update" and (await statuses(app))["U0P01"] == "active"
+    async def kept_message():
+        async with app.services.db.read() as s:
+            return await s.scalar(select(Reminder).where(Reminder.recipient == "U0P01"))
+
+    kept = await eventually(kept_message)
+    assert kept.kind == "calendar_file" and kept.subject == "small" and kept.status == "pending"
+    assert fake_slack.delivered == [] and fake_slack.calls_to("files.completeUploadExternal") == []
+
+    fake_slack.failures.clear()  # Slack is back
+    clock.now += timedelta(minutes=2)
+    for _ in range(2):
+        await app.services.nudges.sweep()
+    [dm] = [message_text(m) for m in fake_slack.delivered]  # once
+    assert "Tue 12 Jan 2027, 18:00–22:00 GMT" in dm and "https://zoom.us/j/111" in dm
+    [upload] = fake_slack.calls_to("files.completeUploadExternal")
+    assert upload.args["channel_id"] == "DU0P01"
+    [ics] = fake_slack.uploads.values()
+    assert ics.count(b"BEGIN:VEVENT") == 2 and b"https://zoom.us/j/111" in ics
 
 
 async def test_submission_errors_are_inline_on_the_field(app, fake_slack, clock):

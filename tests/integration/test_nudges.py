@@ -164,3 +164,25 @@ async def test_a_dm_slack_refused_while_down_goes_out_once_when_it_is_back(servi
         clock.now += timedelta(minutes=5)
     welcome = [m for m in fake_slack.delivered if "You are registered for *Big online event*" in m["text"]]
     assert len(welcome) == 1 and welcome[0]["channel"] == "U0P01"
+
+
+async def test_a_kept_message_goes_once_then_its_followup_even_if_that_fails(services, fake_slack, clock):
+    fake_slack.add_user("U0X", "X", "x@x.org", tz="UTC")
+    clock.now = datetime(2027, 1, 6, 10, 0, tzinfo=UTC)
+    done: list[tuple[str, str]] = []
+
+    async def refused(conversation: str, subject: str) -> None:
+        done.append((conversation, subject))
+        raise RuntimeError("the upload was refused")
+
+    services.nudges.followups["extra"] = refused
+    await services.nudges.keep("U0X", "with an extra", ("extra", "thing"))
+    await services.nudges.keep("U0X", "plain", ("no_such_kind", "x"))  # an unknown follow-up: a plain retry
+    for _ in range(3):
+        clock.now += timedelta(minutes=2)
+        await services.nudges.sweep()
+    assert done == [("DU0X", "thing")]
+    assert sorted(m["text"] for m in fake_slack.delivered) == ["plain", "with an extra"]
+    async with services.db.transaction() as s:
+        rows = {r.kind: r.status for r in await s.scalars(select(Reminder).where(Reminder.recipient == "U0X"))}
+    assert rows == {"extra": "sent", "retry": "sent"}
