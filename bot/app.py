@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 import time
 
 from aiohttp import web
@@ -61,11 +62,12 @@ def create_bolt(services: Services) -> tuple[AsyncApp, dict[str, SlashListener]]
     return bolt, slash
 
 
-def bolt_listeners_running() -> list[asyncio.Task]:
+def bolt_listeners_running(step: str = "run_ack_function_asynchronously") -> list[asyncio.Task]:
     """Listeners Bolt runs on after their acknowledgement (process_before_response=False) in tasks it does not
-    keep; on shutdown they must finish before the Slack session and the database close under them."""
+    keep; on shutdown they must finish before the Slack session and the database close under them. In Socket
+    Mode, step="run_message_listeners" finds the envelopes still being dispatched (not yet acknowledged)."""
     return [t for t in asyncio.all_tasks() if not t.done()
-            and getattr(t.get_coro(), "__qualname__", "").endswith("run_ack_function_asynchronously")]
+            and getattr(t.get_coro(), "__qualname__", "").endswith(step)]
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -154,3 +156,35 @@ def create_web_app(services: Services, *, migrate: bool = True, schedule: bool =
     app.on_shutdown.append(on_shutdown)
     app.on_cleanup.append(on_cleanup)
     return app
+
+
+async def run_socket_mode(services: Services) -> None:
+    """`trainingbot socket` until SIGTERM or SIGINT; then, as the HTTP server does: envelopes received are
+    acknowledged before the socket closes, and the current sweep and the work after acknowledgements finish."""
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    settings = services.settings
+    await services.db.upgrade()
+    services.slack.open_session()
+    handler = AsyncSocketModeHandler(create_bolt(services)[0], settings.slack_app_token.get_secret_value())
+    sweeper = Sweeper(services.nudges, settings.sweep_minutes)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await handler.connect_async()
+        log.info("connected to Slack in Socket Mode")
+        sweeper.start()
+        await stop.wait()
+        log.info("stopping: acknowledging the envelopes received, then closing the socket")
+        await asyncio.wait_for(asyncio.gather(*bolt_listeners_running("run_message_listeners"),
+                                              return_exceptions=True), timeout=10)
+        await handler.close_async()
+        await sweeper.stop()
+        await asyncio.wait_for(asyncio.gather(*bolt_listeners_running(), return_exceptions=True), timeout=25)
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        await services.slack.close_session()
+        await services.db.dispose()

@@ -54,29 +54,10 @@ def cmd_serve(settings: Settings, _args) -> int:
 
 
 def cmd_socket(settings: Settings, _args) -> int:
-    from bot.app import build_services, create_bolt
+    from bot.app import build_services, run_socket_mode
 
     settings.require_slack(socket_mode=True)
-
-    async def run() -> None:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-        from bot.scheduler import Sweeper
-
-        services = build_services(settings)
-        await services.db.upgrade()
-        services.slack.open_session()
-        handler = AsyncSocketModeHandler(create_bolt(services)[0], settings.slack_app_token.get_secret_value())
-        sweeper = Sweeper(services.nudges, settings.sweep_minutes)
-        sweeper.start()
-        try:
-            await handler.start_async()
-        finally:
-            await sweeper.stop()
-            await services.slack.close_session()
-            await services.db.dispose()
-
-    asyncio.run(run())
+    asyncio.run(run_socket_mode(build_services(settings)))
     return 0
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -10,7 +11,8 @@ from tests.conftest import BOT_TOKEN, EXAMPLES
 from tests.registration_fixtures import eventually
 
 
-async def test_socket_mode_answers_a_slash_command(fake_slack, tmp_path):
+async def start_bot(fake_slack, tmp_path):
+    """`trainingbot socket` (a process) on a fresh SQLite with the example calendar, connected to the fake Slack."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ZOOM_"))}
     env.update(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/socket.db", SLACK_BOT_TOKEN=BOT_TOKEN,
                SLACK_APP_TOKEN=fake_slack.app_token, SLACK_API_URL=fake_slack.url + "api/", SWEEP_MINUTES="60")
@@ -20,22 +22,65 @@ async def test_socket_mode_answers_a_slash_command(fake_slack, tmp_path):
     fake_slack.add_user("U0SOCK", "Sock User", "s@x.org", tz="Asia/Tokyo")
     bot = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "socket", env=env,
                                                stderr=asyncio.subprocess.PIPE)
+    await eventually(lambda: fake_slack.sockets or bot.returncode is not None, timeout=30)
+    assert fake_slack.sockets, "the bot did not connect"
+    return bot
+
+
+async def send_calendar(fake_slack, envelope_id: str) -> None:
+    await fake_slack.socket_send({
+        "envelope_id": envelope_id, "type": "slash_commands", "accepts_response_payload": True,
+        "payload": {"token": "x", "team_id": "T0FAKE", "channel_id": "C0GENERAL", "user_id": "U0SOCK",
+                    "command": "/training", "text": "calendar", "api_app_id": "A0TRAINING",
+                    "response_url": fake_slack.url + f"response/{envelope_id}", "trigger_id": "trig.sock"}})
+
+
+async def stop(bot) -> tuple[int, str]:
+    """SIGTERM; the exit code and what the bot logged."""
+    bot.send_signal(signal.SIGTERM)
     try:
-        await eventually(lambda: fake_slack.sockets, timeout=30)
+        _, err = await asyncio.wait_for(bot.communicate(), 30)
+    except TimeoutError:
+        bot.kill()
+        await bot.wait()
+        raise
+    return bot.returncode, err.decode()
+
+
+def acks(fake_slack, envelope_id: str) -> list[dict]:
+    return [m for m in fake_slack.socket_messages if m.get("envelope_id") == envelope_id]
+
+
+async def test_socket_mode_answers_a_slash_command_and_sigterm_exits_0(fake_slack, tmp_path):
+    bot = await start_bot(fake_slack, tmp_path)
+    try:
         assert fake_slack.calls_to("apps.connections.open")[0].token == fake_slack.app_token
-        await fake_slack.socket_send({
-            "envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True,
-            "payload": {"token": "x", "team_id": "T0FAKE", "channel_id": "C0GENERAL", "user_id": "U0SOCK",
-                        "command": "/training", "text": "calendar", "api_app_id": "A0TRAINING",
-                        "response_url": fake_slack.url + "response/sock", "trigger_id": "trig.sock"}})
-        acks = await eventually(lambda: [m for m in fake_slack.socket_messages if m.get("envelope_id") == "env-1"],
-                                timeout=30)
-        answer = str(acks[0]["payload"])
+        await send_calendar(fake_slack, "env-1")
+        answer = str((await eventually(lambda: acks(fake_slack, "env-1"), timeout=30))[0]["payload"])
         assert "Instructor Training in Melbourne" in answer and "JST" in answer
     finally:
-        bot.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(bot.wait(), 15)
-        except TimeoutError:
-            bot.kill()
-            await bot.wait()
+        code, log = await stop(bot)
+    assert code == 0 and "Traceback" not in log, log
+
+
+async def test_sigterm_in_socket_mode_acknowledges_and_finishes_the_command_in_flight(fake_slack, tmp_path,
+                                                                                      monkeypatch):
+    users_info = fake_slack._m_users_info
+
+    async def slow(args):  # past the 500 ms budget: acknowledged empty, the answer follows via response_url
+        await asyncio.sleep(1.5)
+        return await users_info(args)
+
+    monkeypatch.setattr(fake_slack, "_m_users_info", slow)
+    bot = await start_bot(fake_slack, tmp_path)
+    try:
+        await send_calendar(fake_slack, "env-2")
+        await eventually(lambda: fake_slack.calls_to("users.info"), timeout=30)
+        assert acks(fake_slack, "env-2") == []  # SIGTERM comes before the acknowledgement
+    finally:
+        code, log = await stop(bot)
+    assert code == 0 and "Traceback" not in log, log
+    [ack] = acks(fake_slack, "env-2")
+    assert not ack.get("payload")
+    [answer] = [r for r in fake_slack.responses if r["key"] == "env-2"]
+    assert "Instructor Training in Melbourne" in json.dumps(answer) and "JST" in json.dumps(answer)
