@@ -170,18 +170,22 @@ class AttendanceService:
     # ---- reporting --------------------------------------------------------------
     async def require_viewer(self, user_id: str, slug: str) -> None:
         async with self.db.read() as s:
-            event = await s.scalar(select(Event).where(Event.slug == slug))
-            if event is None:
-                raise Refusal(f"There is no event `{slug}`. `/training calendar` lists the upcoming ones.")
-            allowed = await roles.is_staff(s, user_id) or await roles.has_role(
-                s, user_id, roles.TRAINER, roles.event_scope(event.id))
-        if not allowed:
-            raise NotAllowed(f"Only the trainers of `{slug}` and Carpentries staff can see its attendance.")
+            await self._viewable_event(s, user_id, slug)
 
-    async def report(self, slug: str) -> Report:
+    async def _viewable_event(self, s: AsyncSession, user_id: str, slug: str) -> Event:
+        event = await s.scalar(select(Event).where(Event.slug == slug).options(selectinload(Event.sessions)))
+        if event is None:
+            raise Refusal(f"There is no event `{slug}`. `/training calendar` lists the upcoming ones.")
+        if not await roles.holds_any(s, user_id, (roles.STAFF, ""), (roles.TRAINER, roles.event_scope(event.id))):
+            raise NotAllowed(f"Only the trainers of `{slug}` and Carpentries staff can see its attendance.")
+        return event
+
+    async def report(self, slug: str, viewer: str | None = None) -> Report:
+        """The attendance report of an event; with `viewer`, only for its trainers and staff (checked in the
+        same read, which /attendance does on every call)."""
         now = self.clock()
         async with self.db.read() as s:
-            event = await self._event(s, slug)
+            event = await (self._event(s, slug) if viewer is None else self._viewable_event(s, viewer, slug))
             partial = event.sessions[0].start <= now < event.sessions[-1].end
             # While the event runs, only the time that has happened can have been missed.
             windows = [ac.Window(x.start, min(x.end, now)) for x in event.sessions if x.start < now] if partial \

@@ -1,7 +1,7 @@
 """Who may do what: staff, coordinators, trainers of an event, contacts of an organisation."""
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import NotAllowed
@@ -21,6 +21,14 @@ def organisation_scope(organisation_id: int) -> str:
 async def has_role(session: AsyncSession, user_id: str, role: str, scope: str = "") -> bool:
     found = await session.scalar(select(Role.id).where(
         Role.slack_user_id == user_id, Role.role == role, Role.scope == scope))
+    return found is not None
+
+
+async def holds_any(session: AsyncSession, user_id: str, *grants: tuple[str, str]) -> bool:
+    """Whether the person holds at least one of the (role, scope) pairs: one query, however many pairs."""
+    found = await session.scalar(select(Role.id).where(
+        Role.slack_user_id == user_id, or_(*(and_(Role.role == role, Role.scope == scope) for role, scope in grants)))
+        .limit(1))
     return found is not None
 
 

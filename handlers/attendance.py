@@ -32,8 +32,7 @@ def register(app: AsyncApp, services: Services) -> SlashListener:
 
     async def run(cmd: Command) -> None:
         slug = cmd.args[0]
-        await attendance.require_viewer(cmd.user_id, slug)
-        report = await attendance.report(slug)
+        report = await attendance.report(slug, viewer=cmd.user_id)
         rest = cmd.args[1] if len(cmd.args) > 1 else ""
         if not rest:
             await cmd.answer(f"Attendance for {slug}", views.summary_blocks(report))
@@ -66,8 +65,7 @@ def register(app: AsyncApp, services: Services) -> SlashListener:
 
         async def work() -> None:
             value = json.loads(body["actions"][0]["value"])
-            await attendance.require_viewer(body["user"]["id"], value["event"])
-            report = await attendance.report(value["event"])
+            report = await attendance.report(value["event"], viewer=body["user"]["id"])
             await client.views_open(trigger_id=body["trigger_id"], view=views.match_modal(report, value["name"]))
 
         await run_safely(lambda t: respond(text=t, response_type="ephemeral", replace_original=False), work(),
