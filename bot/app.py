@@ -62,12 +62,13 @@ def create_bolt(services: Services) -> tuple[AsyncApp, dict[str, SlashListener]]
     return bolt, slash
 
 
-def bolt_listeners_running(step: str = "run_ack_function_asynchronously") -> list[asyncio.Task]:
-    """Listeners Bolt runs on after their acknowledgement (process_before_response=False) in tasks it does not
-    keep; on shutdown they must finish before the Slack session and the database close under them. In Socket
-    Mode, step="run_message_listeners" finds the envelopes still being dispatched (not yet acknowledged)."""
-    return [t for t in asyncio.all_tasks() if not t.done()
-            and getattr(t.get_coro(), "__qualname__", "").endswith(step)]
+async def finish_bolt_listeners(timeout: float, step: str = "run_ack_function_asynchronously") -> None:
+    """Wait for the listeners Bolt runs on after their acknowledgement (process_before_response=False) in tasks
+    it does not keep; on shutdown they must finish before the Slack session and the database close under them.
+    In Socket Mode, step="run_message_listeners" waits for envelopes still being dispatched (not yet acknowledged)."""
+    running = [t for t in asyncio.all_tasks() if not t.done()
+               and getattr(t.get_coro(), "__qualname__", "").endswith(step)]
+    await asyncio.wait_for(asyncio.gather(*running, return_exceptions=True), timeout=timeout)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -146,7 +147,7 @@ def create_web_app(services: Services, *, migrate: bool = True, schedule: bool =
             await sweeper.stop()
         await asyncio.gather(*app[BACKGROUND], return_exceptions=True)
         await surge.drain(timeout=25)
-        await asyncio.wait_for(asyncio.gather(*bolt_listeners_running(), return_exceptions=True), timeout=25)
+        await finish_bolt_listeners(timeout=25)
 
     async def on_cleanup(_app: web.Application) -> None:
         await services.slack.close_session()
@@ -178,11 +179,10 @@ async def run_socket_mode(services: Services) -> None:
         sweeper.start()
         await stop.wait()
         log.info("stopping: acknowledging the envelopes received, then closing the socket")
-        await asyncio.wait_for(asyncio.gather(*bolt_listeners_running("run_message_listeners"),
-                                              return_exceptions=True), timeout=10)
+        await finish_bolt_listeners(timeout=10, step="run_message_listeners")
         await handler.close_async()
         await sweeper.stop()
-        await asyncio.wait_for(asyncio.gather(*bolt_listeners_running(), return_exceptions=True), timeout=25)
+        await finish_bolt_listeners(timeout=25)
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot import attendance_compute as ac
-from bot import roles
+from bot import calendar, roles
 from bot.config import Settings
 from bot.errors import InputError, NotAllowed, Refusal
 from bot.zoom_webhook import LiveEvent
@@ -77,7 +77,7 @@ class AttendanceService:
 
     # ---- importing ------------------------------------------------------------
     async def _event(self, s: AsyncSession, slug: str) -> Event:
-        event = await s.scalar(select(Event).where(Event.slug == slug).options(selectinload(Event.sessions)))
+        event = await calendar.event_with_sessions(s, slug)
         if event is None:
             raise InputError(f"unknown event {slug!r}")
         return event
@@ -173,7 +173,7 @@ class AttendanceService:
             await self._viewable_event(s, user_id, slug)
 
     async def _viewable_event(self, s: AsyncSession, user_id: str, slug: str) -> Event:
-        event = await s.scalar(select(Event).where(Event.slug == slug).options(selectinload(Event.sessions)))
+        event = await calendar.event_with_sessions(s, slug)
         if event is None:
             raise Refusal(f"There is no event `{slug}`. `/training calendar` lists the upcoming ones.")
         if not await roles.holds_any(s, user_id, (roles.STAFF, ""), (roles.TRAINER, roles.event_scope(event.id))):

@@ -74,9 +74,12 @@ async def _upsert_organisation(session: AsyncSession, spec: OrganisationSpec) ->
     return created
 
 
+async def event_with_sessions(session: AsyncSession, slug: str) -> Event | None:
+    return await session.scalar(select(Event).where(Event.slug == slug).options(selectinload(Event.sessions)))
+
+
 async def _upsert_event(session: AsyncSession, spec: EventSpec) -> bool:
-    event = await session.scalar(
-        select(Event).where(Event.slug == spec.slug).options(selectinload(Event.sessions)))
+    event = await event_with_sessions(session, spec.slug)
     created = event is None
     if created:
         event = Event(slug=spec.slug, status="open", sessions=[])

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot import checkout_rules as rules
-from bot import people, roles, timefmt
+from bot import calendar, people, roles, timefmt
 from bot import registration_queries as q
 from bot.attendance import AttendanceService
 from bot.checkout_data import (INSTRUCTOR, CertificateView, CheckoutDeadline, CheckoutSummary, Evaluated, Extended,
@@ -286,7 +286,7 @@ class CheckoutService:
         now = self.clock()
         async with self.db.transaction() as s:
             if slug is not None:
-                event = await s.scalar(select(Event).where(Event.slug == slug).options(selectinload(Event.sessions)))
+                event = await calendar.event_with_sessions(s, slug)
                 if event is None:
                     raise InputError(f"unknown event {slug!r}")
                 if not event.sessions or q.last_end(event) > now:

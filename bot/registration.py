@@ -189,7 +189,7 @@ class RegistrationService:
     async def send_calendar_file(self, conversation: str, slug: str) -> None:
         """The .ics of a confirmation DM that was sent late (kept while Slack was refusing it)."""
         async with self.db.read() as s:
-            event = await s.scalar(select(Event).where(Event.slug == slug).options(selectinload(Event.sessions)))
+            event = await calendar.event_with_sessions(s, slug)
             if event is None:
                 return
             summary, zoom_url = await self._summary(s, event), event.zoom_join_url

@@ -29,7 +29,7 @@ class Command:
     ack: Callable[..., Awaitable[None]]
     respond: Callable[..., Awaitable[None]]
     acked: bool = field(default=False)
-    name: str = ""  # the command as typed, `/training register CODE`, to offer running it again
+    name: str = ""  # the command (`/training`) and its text (`register CODE`), to offer running it again
     text: str = ""
 
     async def answer(self, text: str, blocks: list | None = None) -> None:
