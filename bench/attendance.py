@@ -21,13 +21,13 @@ import tempfile
 import time
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timezone, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.attendance_compute import TraineeRef, Window, compute
-from bot.zoom_reports import parse_csv
+from bot.attendance.compute import TraineeRef, Window, compute
+from bot.zoom.reports import parse_csv
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -222,8 +222,8 @@ async def full_import(path: Path, event: SyntheticEvent, db_path: Path) -> tuple
     """The real import path (AttendanceService) into a fresh SQLite database: (import s, report s)."""
     from bot.config import Settings
     from bot.services import Services
-    from bot.slack_client import make_client
-    from bot.slack_gateway import SlackGateway
+    from bot.slack.client import make_client
+    from bot.slack.gateway import SlackGateway
     from storage.db import Database
 
     settings = Settings(database_url=f"sqlite+aiosqlite:///{db_path}", _env_file=None)

@@ -30,10 +30,10 @@ import sys
 import tempfile
 import time
 import uuid
-from urllib.parse import parse_qs
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import aiohttp
 from aiohttp import web
@@ -403,8 +403,8 @@ def roster(users: list[str]) -> bytes:
 def services_for(url: str, slack_url: str):
     from bot.config import Settings
     from bot.services import Services
-    from bot.slack_client import make_client
-    from bot.slack_gateway import SlackGateway
+    from bot.slack.client import make_client
+    from bot.slack.gateway import SlackGateway
     from storage.db import Database
 
     settings = Settings(database_url=url, slack_bot_token=TOKEN, slack_api_url=slack_url, _env_file=None)

@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import Settings  # noqa: E402
 from bot.services import Services  # noqa: E402
-from bot.slack_client import make_client  # noqa: E402
-from bot.slack_gateway import SlackGateway  # noqa: E402
+from bot.slack.client import make_client  # noqa: E402
+from bot.slack.gateway import SlackGateway  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.mentoring_models import MentoringGroup, MentoringMember  # noqa: E402
 from storage.models import ACTIVE, Event, EventSession, Person, Registration  # noqa: E402

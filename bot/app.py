@@ -11,15 +11,15 @@ from aiohttp import web
 from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
 
-from bot import zoom_webhook as zoom_webhook_checks
+from bot.common.errors import is_unavailable
 from bot.config import Settings
-from bot.errors import is_unavailable
-from bot.scheduler import Sweeper
-from bot.slack_guard import slack_guard
-from bot.slack_surge import SlashListener, SurgeDesk
+from bot.reminders.scheduler import Sweeper
 from bot.services import Services
-from bot.slack_client import make_client
-from bot.slack_gateway import SlackGateway
+from bot.slack.client import make_client
+from bot.slack.gateway import SlackGateway
+from bot.slack.guard import slack_guard
+from bot.slack.surge import SlashListener, SurgeDesk
+from bot.zoom import webhook as zoom_webhook_checks
 from storage.db import Database
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.common.errors import InputError, is_unavailable
+from bot.common.log_redaction import configure_logging
 from bot.config import ConfigError, Settings, load_settings
-from bot.errors import InputError, is_unavailable
-from bot.log_redaction import configure_logging
 
 log = logging.getLogger("trainingbot")
 EXIT_BAD_INPUT = 2
@@ -104,7 +104,7 @@ def cmd_attendance_import(settings: Settings, args) -> int:
 
 
 def cmd_attendance_report(settings: Settings, args) -> int:
-    from bot import attendance_formats as fmt
+    from bot.attendance import formats as fmt
 
     report = asyncio.run(_with_services(settings, lambda s: s.attendance.report(args.event)))
     if args.format == "json":
@@ -190,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_privacy_export(settings: Settings, args) -> int:
-    from bot.privacy import PrivacyService
+    from bot.privacy.service import PrivacyService
 
     data = asyncio.run(_with_services(settings, lambda s: PrivacyService(s.db, s.clock).export(args.person)))
     print(json.dumps(data, indent=2, ensure_ascii=False))
@@ -198,7 +198,7 @@ def cmd_privacy_export(settings: Settings, args) -> int:
 
 
 def cmd_privacy_forget(settings: Settings, args) -> int:
-    from bot.privacy import PrivacyService
+    from bot.privacy.service import PrivacyService
 
     done = asyncio.run(_with_services(settings, lambda s: PrivacyService(s.db, s.clock).forget(args.person)))
     print(f"forgot {args.person}: {done}")
@@ -206,7 +206,7 @@ def cmd_privacy_forget(settings: Settings, args) -> int:
 
 
 def cmd_checkout_report(settings: Settings, args) -> int:
-    from bot import checkout_report as fmt
+    from bot.checkout import report as fmt
 
     report = asyncio.run(_with_services(settings, lambda s: s.checkout.report(args.event)))
     if args.format == "json":

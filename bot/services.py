@@ -5,19 +5,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from bot.accommodation import AccommodationService
-from bot.attendance import AttendanceService
-from bot.calendar_service import CalendarService
-from bot.checkout import CheckoutService
+from bot.accommodation.service import AccommodationService
+from bot.attendance.service import AttendanceService
+from bot.checkout.service import CheckoutService
 from bot.config import Settings
-from bot.mentoring import MentoringService
-from bot.nudges import NudgeService
-from bot.registration import RegistrationService
-from bot.registration_admin import RegistrationAdminService
-from bot.scheduler import build_nudges
-from bot.seat_moves import SeatMoveService
-from bot.slack_gateway import SlackGateway
-from bot.zoom_fetch import zoom_fetcher
+from bot.mentoring.service import MentoringService
+from bot.registration.admin import RegistrationAdminService
+from bot.registration.seat_moves import SeatMoveService
+from bot.registration.service import RegistrationService
+from bot.reminders.scheduler import build_nudges
+from bot.reminders.service import NudgeService
+from bot.slack.gateway import SlackGateway
+from bot.training_calendar.service import CalendarService
+from bot.zoom.fetch import zoom_fetcher
 from storage.db import Database
 
 

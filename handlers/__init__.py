@@ -4,7 +4,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
-from bot.slack_surge import SlashListener
+from bot.slack.surge import SlashListener
 from handlers import accommodation, attendance, checkout, commands, home, mentoring, registration, training
 
 

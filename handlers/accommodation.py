@@ -10,10 +10,10 @@ from collections.abc import Awaitable, Callable
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import timefmt
-from bot.errors import Refusal
+from bot.common import timefmt
+from bot.common.errors import Refusal
 from bot.services import Services
-from bot.slack_surge import SlashListener
+from bot.slack.surge import SlashListener
 from handlers import accommodation_views as views
 from handlers.commands import Command, make_command_listener, split_args
 from handlers.registration import state_value

@@ -5,13 +5,21 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import (ButtonElement, ConfirmObject, HeaderBlock, InputBlock, MarkdownTextObject,
-                                     Option, PlainTextInputElement, SectionBlock, StaticSelectElement)
+from slack_sdk.models.blocks import (
+    ButtonElement,
+    ConfirmObject,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+)
 from slack_sdk.models.views import View
 
-from bot import timefmt
-from bot.accommodation import (MAX_TEXT, NOT_REGISTERED, EventChoice, RequestStatus, RequestView, escape,
-                               quote)
+from bot.accommodation.service import MAX_TEXT, NOT_REGISTERED, EventChoice, RequestStatus, RequestView, escape, quote
+from bot.common import timefmt
 from handlers.blocks import MAX_MESSAGE_BLOCKS, buttons, context, render, text_section
 
 NO_EVENT = "none"

@@ -7,10 +7,11 @@ import logging
 import aiohttp
 from slack_bolt.async_app import AsyncApp
 
-from bot import attendance_formats, timefmt
-from bot.errors import InputError, Refusal
+from bot.attendance import formats as attendance_formats
+from bot.common import timefmt
+from bot.common.errors import InputError, Refusal
 from bot.services import Services
-from bot.slack_surge import SlashListener
+from bot.slack.surge import SlashListener
 from handlers import attendance_views as views
 from handlers.commands import Command, command_from, mention, run_safely, within_ack_budget
 from handlers.registration import state_value

@@ -4,13 +4,20 @@ from __future__ import annotations
 import json
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import ButtonElement, HeaderBlock, InputBlock, MarkdownTextObject, Option, SectionBlock
-from slack_sdk.models.blocks import StaticSelectElement
+from slack_sdk.models.blocks import (
+    ButtonElement,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    SectionBlock,
+    StaticSelectElement,
+)
 from slack_sdk.models.views import View
 
-from bot import timefmt
-from bot.attendance import Report, TraineeLine
-from bot.attendance_compute import minutes
+from bot.attendance.compute import minutes
+from bot.attendance.service import Report, TraineeLine
+from bot.common import timefmt
 from handlers.blocks import MAX_MESSAGE_BLOCKS, context, render, text_section
 
 MAX_MATCH_BUTTONS = 20

@@ -3,11 +3,19 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import (ActionsBlock, Block, ButtonElement, ContextBlock, DividerBlock,
-                                     HeaderBlock, MarkdownTextObject, SectionBlock)
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 
-from bot import timefmt
-from bot.calendar import EventSummary
+from bot.common import timefmt
+from bot.training_calendar.events import EventSummary
 
 MAX_MESSAGE_BLOCKS = 50
 

@@ -7,12 +7,12 @@ from datetime import date
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import checkout_rules as rules
-from bot import timefmt
-from bot.checkout import describe_submission
-from bot.checkout_data import SubmissionView
-from bot.checkout_rules import GetInvolvedForm, InvalidSubmission
-from bot.errors import Refusal
+from bot.checkout import rules
+from bot.checkout.data import SubmissionView
+from bot.checkout.rules import GetInvolvedForm, InvalidSubmission
+from bot.checkout.service import describe_submission
+from bot.common import timefmt
+from bot.common.errors import Refusal
 from bot.services import Services
 from handlers import checkout_views as views
 from handlers.commands import Command, Handler, mention, run_safely

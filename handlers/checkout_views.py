@@ -5,14 +5,20 @@ import json
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import (DatePickerElement, HeaderBlock, InputBlock, Option, PlainTextInputElement,
-                                     StaticSelectElement)
+from slack_sdk.models.blocks import (
+    DatePickerElement,
+    HeaderBlock,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    StaticSelectElement,
+)
 from slack_sdk.models.views import View
 
-from bot import checkout_rules as rules
-from bot import timefmt
-from bot.checkout import describe_submission
-from bot.checkout_data import CheckoutSummary, Extended, Marked, SubmissionView
+from bot.checkout import rules
+from bot.checkout.data import CheckoutSummary, Extended, Marked, SubmissionView
+from bot.checkout.service import describe_submission
+from bot.common import timefmt
 from handlers.blocks import buttons, context, render, text_section
 
 ICONS = {rules.PASSED: ":white_check_mark:", rules.FAILED: ":x:", rules.ASKED_TO_REPEAT: ":repeat:",

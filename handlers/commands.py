@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import Refusal, is_unavailable
-from bot.slack_surge import SlashListener, ack_through
+from bot.common.errors import Refusal, is_unavailable
+from bot.slack.surge import SlashListener, ack_through
 from handlers.blocks import buttons, render, text_section
 
 log = logging.getLogger(__name__)

@@ -5,8 +5,8 @@ import logging
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import timefmt
-from bot.home import HomeService
+from bot.common import timefmt
+from bot.home.service import HomeService
 from bot.services import Services
 from handlers.home_views import home_view
 

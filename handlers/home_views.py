@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 from slack_sdk.models.views import View
 
-from bot import timefmt
-from bot.home import Home
+from bot.common import timefmt
+from bot.home.service import Home
 from handlers.blocks import buttons, context, text_section
 
 MAX_BLOCKS = 100

@@ -7,11 +7,11 @@ from datetime import date
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import timefmt
-from bot.errors import Refusal
-from bot.mentoring_types import SignupForm
+from bot.common import timefmt
+from bot.common.errors import Refusal
+from bot.mentoring.data import SignupForm
 from bot.services import Services
-from bot.slack_surge import SlashListener
+from bot.slack.surge import SlashListener
 from handlers import mentoring_views as views
 from handlers.commands import Command, Handler, make_command_listener, mention, run_safely
 from handlers.registration import state_value

@@ -4,15 +4,27 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from slack_sdk.models.blocks import (Block, CheckboxesElement, DatePickerElement, DividerBlock, HeaderBlock,
-                                     InputBlock, NumberInputElement, Option, OptionGroup, PlainTextInputElement,
-                                     RadioButtonsElement, StaticMultiSelectElement, StaticSelectElement,
-                                     UserMultiSelectElement)
+from slack_sdk.models.blocks import (
+    Block,
+    CheckboxesElement,
+    DatePickerElement,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    NumberInputElement,
+    Option,
+    OptionGroup,
+    PlainTextInputElement,
+    RadioButtonsElement,
+    StaticMultiSelectElement,
+    StaticSelectElement,
+    UserMultiSelectElement,
+)
 from slack_sdk.models.views import View
 
-from bot.mentoring_rules import CERTIFIED, IN_TRAINING, MENTEE, MENTOR, TOPICS, TYPES, Criterion
-from bot.mentoring_text import COC_URL, MENTOR_AGREEMENT, day
-from bot.mentoring_types import Approved, GroupInfo, MeetingLogged, MyStatus, Proposals, Report, SignupView
+from bot.mentoring.data import Approved, GroupInfo, MeetingLogged, MyStatus, Proposals, Report, SignupView
+from bot.mentoring.rules import CERTIFIED, IN_TRAINING, MENTEE, MENTOR, TOPICS, TYPES, Criterion
+from bot.mentoring.texts import COC_URL, MENTOR_AGREEMENT, day
 from handlers.blocks import buttons, context, render, text_section
 
 MAX_LABEL = 75

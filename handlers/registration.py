@@ -7,9 +7,9 @@ import logging
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import timefmt
-from bot.errors import Refusal
-from bot.people import Profile
+from bot.common import timefmt
+from bot.common.errors import Refusal
+from bot.common.people import Profile
 from bot.services import Services
 from handlers import registration_views as views
 from handlers.blocks import text_section

@@ -4,17 +4,26 @@ from __future__ import annotations
 import json
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import (CheckboxesElement, DividerBlock, EmailInputElement,
-                                     HeaderBlock, InputBlock, MarkdownTextObject, Option, PlainTextInputElement,
-                                     SectionBlock, StaticSelectElement)
+from slack_sdk.models.blocks import (
+    CheckboxesElement,
+    DividerBlock,
+    EmailInputElement,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+)
 from slack_sdk.models.views import View
 
-from bot import timefmt
-from bot.calendar import EventSummary
-from bot.people import Profile
-from bot.registration import Registered, StatusItem
-from bot.registration_admin import Roster, SeatsReport
-from bot.seat_moves import MoveChoice, RequestView, SeatMoveService
+from bot.common import timefmt
+from bot.common.people import Profile
+from bot.registration.admin import Roster, SeatsReport
+from bot.registration.seat_moves import MoveChoice, RequestView, SeatMoveService
+from bot.registration.service import Registered, StatusItem
+from bot.training_calendar.events import EventSummary
 from handlers.blocks import buttons, context, render, text_section
 
 COC_URL = "https://docs.carpentries.org/policies/coc/"

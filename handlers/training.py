@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import timefmt
+from bot.common import timefmt
 from bot.services import Services
-from bot.slack_surge import SlashListener
+from bot.slack.surge import SlashListener
 from handlers import blocks
 from handlers.commands import Command, Handler, make_command_listener
 

@@ -14,8 +14,8 @@ from aiohttp import ClientSession, web
 from bot.app import SERVICES, create_web_app
 from bot.config import Settings
 from bot.services import Services
-from bot.slack_client import make_client
-from bot.slack_gateway import SlackGateway
+from bot.slack.client import make_client
+from bot.slack.gateway import SlackGateway
 from storage.db import Database
 from tests.fakes.slack import FakeSlack
 from tests.fakes.zoom import FakeZoom

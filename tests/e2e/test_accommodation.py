@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select, update
 
-from bot.people import Profile
+from bot.common.people import Profile
 from storage.accommodation_models import AccommodationChange, AccommodationRequest
 from tests.fakes.slack import message_text
 from tests.registration_fixtures import eventually, press
@@ -402,7 +402,7 @@ async def test_the_text_is_never_logged(app, fake_slack, clock, caplog, backend)
 
 
 async def test_the_scheduler_sweep_delivers_a_request_the_staff_channel_missed(app, fake_slack):
-    from bot.people import Profile
+    from bot.common.people import Profile
 
     fake_slack.add_user("U0REQ", "Rae Quest", "rae@x.org", tz="UTC")
     fake_slack.missing_channels.add("C0STAFF")

@@ -205,7 +205,7 @@ async def test_meeting_ended_fetches_the_report_which_replaces_the_live_interval
                         "zoom_api_url": fake_zoom.url + "/v2", "zoom_oauth_url": fake_zoom.url + "/oauth/token",
                         "zoom_webhook_secret_token": type(settings.slack_signing_secret)(WEBHOOK_SECRET)}.items():
         setattr(settings, name, value)
-    from bot.zoom_fetch import zoom_fetcher
+    from bot.zoom.fetch import zoom_fetcher
 
     app.services.attendance.zoom_pages = zoom_fetcher(settings)
     await load_event(app.services)

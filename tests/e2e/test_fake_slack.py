@@ -54,7 +54,7 @@ async def test_it_fails_the_next_calls_as_told(fake_slack):
 
 
 async def test_the_projects_client_retries_through_a_rate_limit(fake_slack, settings):
-    from bot.slack_client import make_client
+    from bot.slack.client import make_client
 
     fake_slack.fail_next(1, "429", retry_after=1, method="chat.postMessage")
     resp = await make_client(settings).chat_postMessage(channel="C1", text="after waiting")

@@ -56,7 +56,7 @@ async def test_a_person_with_a_lot_of_history_stays_within_block_kit_limits(app,
                               for n in range(12))
     await app.services.calendar.load_file(calendar.encode(), "busy.yml")
     fake_slack.add_user("U0BUSY", "Busy Person", "busy@x.org", tz="Asia/Kolkata")
-    from bot.people import Profile
+    from bot.common.people import Profile
 
     profile = Profile("U0BUSY", "Busy Person", "busy@x.org", "Asia/Kolkata")
     for n in range(12):  # register, cancel, register again …

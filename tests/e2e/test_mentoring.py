@@ -11,10 +11,16 @@ from datetime import date, datetime, timezone
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from bot.mentoring_rules import channel_name
-from bot.people import Profile
-from storage.mentoring_models import (MentoringCertificate, MentoringGroup, MentoringMark, MentoringMeeting,
-                                      MentoringMember, MentoringSignup)
+from bot.common.people import Profile
+from bot.mentoring.rules import channel_name
+from storage.mentoring_models import (
+    MentoringCertificate,
+    MentoringGroup,
+    MentoringMark,
+    MentoringMeeting,
+    MentoringMember,
+    MentoringSignup,
+)
 from tests.registration_fixtures import eventually, press
 from tests.slack_requests import checkbox_values, select_value, text_value
 

@@ -13,8 +13,8 @@ from sqlalchemy.engine import make_url
 from bot.app import create_web_app
 from bot.config import Settings
 from bot.services import Services
-from bot.slack_client import make_client
-from bot.slack_gateway import SlackGateway
+from bot.slack.client import make_client
+from bot.slack.gateway import SlackGateway
 from storage.db import Database
 from storage.models import Registration
 from tests.conftest import BOT_TOKEN, PG_DSN, PG_URL, SIGNING_SECRET, RunningApp, _start

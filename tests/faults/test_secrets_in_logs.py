@@ -15,8 +15,8 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from bot.cli import _secrets
+from bot.common.log_redaction import configure_logging
 from bot.config import Settings
-from bot.log_redaction import configure_logging
 from tests.attendance_fixtures import load_event, sample
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.fakes.zoom import FakeZoom, participant

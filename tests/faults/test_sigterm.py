@@ -13,11 +13,11 @@ import pytest
 from aiohttp import ClientError, ClientSession
 from sqlalchemy import select
 
+from bot.common.people import Profile
 from bot.config import Settings
-from bot.people import Profile
 from bot.services import Services
-from bot.slack_client import make_client
-from bot.slack_gateway import SlackGateway
+from bot.slack.client import make_client
+from bot.slack.gateway import SlackGateway
 from storage.accommodation_models import POSTED, AccommodationRequest
 from storage.db import Database
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
@@ -107,10 +107,10 @@ async def calendar_during_sigterm(serve, fake_slack, **env: str) -> tuple[int, s
     async with ClientSession() as http:
         await wait_healthy(http, url, proc, output)
         for _ in range(500):  # the sweep run at start-up is done: only the request will be in flight
-            if "bot.scheduler: sweep:" in output.read_text():
+            if "bot.reminders.scheduler: sweep:" in output.read_text():
                 break
             await asyncio.sleep(0.02)
-        assert "bot.scheduler: sweep:" in output.read_text(), output.read_text()
+        assert "bot.reminders.scheduler: sweep:" in output.read_text(), output.read_text()
 
         async def calendar() -> tuple[int, str]:
             body, headers = requests.slash("/training", "calendar", "U0P01")

@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from bot import attendance_formats as fmt
-from bot.errors import InputError
+from bot.attendance import formats as fmt
+from bot.common.errors import InputError
 from storage.models import AttendanceImport, AttendanceRow
 from tests.attendance_fixtures import load_event, sample
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot.errors import InputError
+from bot.common.errors import InputError
 from storage.models import Event, EventSession, Organisation, Registration, RegistrationChange, Role
 from tests.conftest import EXAMPLES
 

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import checkout_rules as rules
+from bot.checkout import rules
 from bot.cli import main
 from bot.config import Settings
 from bot.services import Services
-from bot.slack_gateway import SlackGateway
+from bot.slack.gateway import SlackGateway
 from storage.db import Database
 
 TODAY = datetime.now(timezone.utc).date()  # the CLI runs on the real clock

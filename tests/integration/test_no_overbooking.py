@@ -5,8 +5,8 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from bot.errors import Refusal
-from bot.people import Profile
+from bot.common.errors import Refusal
+from bot.common.people import Profile
 from storage.models import Registration
 
 CALENDAR = """

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.nudges import NudgeService
+from bot.reminders.service import NudgeService
 from storage.reminder_models import Reminder
 from tests.nudge_fixtures import ZONES, load_world
 
@@ -148,7 +148,7 @@ async def test_checkout_nudges_follow_an_extension_and_stop_when_complete(servic
 
 
 async def test_a_dm_slack_refused_while_down_goes_out_once_when_it_is_back(services, fake_slack, clock):
-    from bot.people import Profile
+    from bot.common.people import Profile
     from tests.registration_fixtures import CALENDAR
 
     await services.calendar.load_file(CALENDAR.encode(), "cal.yml")

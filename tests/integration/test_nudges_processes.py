@@ -43,8 +43,8 @@ async def _world(url: str, fake_slack) -> None:
     """An event starting in three days (real time): every trainee's preparation reminder is due now."""
     from bot.config import Settings
     from bot.services import Services
-    from bot.slack_client import make_client
-    from bot.slack_gateway import SlackGateway
+    from bot.slack.client import make_client
+    from bot.slack.gateway import SlackGateway
 
     start = datetime.now(timezone.utc) + timedelta(days=3)
     calendar = (f"organisations: []\nevents:\n  - slug: soon\n    title: Soon\n    format: online\n    timezone: UTC\n"

@@ -7,14 +7,14 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from bot import checkout_report
-from bot.checkout_rules import GetInvolvedForm
+from bot.checkout import report as checkout_report
+from bot.checkout.rules import GetInvolvedForm
 from bot.cli import main
-from bot.errors import InputError
-from bot.mentoring_types import SignupForm
-from bot.people import Profile
-from bot.privacy import PrivacyService
-from bot.zoom_webhook import LiveEvent
+from bot.common.errors import InputError
+from bot.common.people import Profile
+from bot.mentoring.data import SignupForm
+from bot.privacy.service import PrivacyService
+from bot.zoom.webhook import LiveEvent
 from storage.checkout_models import Certificate
 from storage.models import Base, Person, Registration
 from tests.attendance_fixtures import CALENDAR, ROSTER, ZOOM_DATA, sample

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.attendance_compute import (
+from bot.attendance.compute import (
     MAKEUP,
     PRESENT,
     RETAKE,
@@ -21,7 +21,7 @@ from bot.attendance_compute import (
     normalise_name,
     union_seconds_in,
 )
-from bot.zoom_reports import ParticipantRow, parse_api_pages, parse_csv
+from bot.zoom.reports import ParticipantRow, parse_api_pages, parse_csv
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "zoom"
 NEW_YORK = ZoneInfo("America/New_York")

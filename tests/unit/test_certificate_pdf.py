@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
-from bot.certificate_pdf import CODE_ALPHABET, new_verification_code, render_certificate
+from bot.certificates.pdf import CODE_ALPHABET, new_verification_code, render_certificate
 
 CODE_FORMAT = re.compile(rf"TB-[{CODE_ALPHABET}]{{4}}-[{CODE_ALPHABET}]{{4}}")
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import checkout_rules as rules
-from bot.checkout_rules import GetInvolvedForm, InvalidSubmission
-from bot.errors import Refusal
+from bot.checkout import rules
+from bot.checkout.rules import GetInvolvedForm, InvalidSubmission
+from bot.common.errors import Refusal
 
 NY = ZoneInfo("America/New_York")
 TODAY = date(2026, 11, 23)

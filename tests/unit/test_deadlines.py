@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from bot import timefmt
-from bot.calendar import days_before, registration_deadline
+from bot.common import timefmt
+from bot.training_calendar.events import days_before, registration_deadline
 
 
 def test_registration_deadline_keeps_the_local_hour_across_a_dst_change():

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.ics import calendar_ics
+from bot.registration.ics import calendar_ics
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)

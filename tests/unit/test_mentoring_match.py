@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.mentoring_match import (GENERAL, Signup, describe_slots, propose_groups, slots_in_zone,
-                                 weekly_slots_utc)
+from bot.mentoring.match import GENERAL, Signup, describe_slots, propose_groups, slots_in_zone, weekly_slots_utc
 
 UTC = ZoneInfo("UTC")
 AUCKLAND = ZoneInfo("Pacific/Auckland")

@@ -8,9 +8,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import mentoring_rules as rules
-from bot.mentoring_rules import (CERTIFIED, IN_TRAINING, MENTEE, MENTOR, channel_name, criteria,
-                                 eligibility_refusal, markable_for, phase, run_dates, with_suffix)
+from bot.mentoring import rules
+from bot.mentoring.rules import (
+    CERTIFIED,
+    IN_TRAINING,
+    MENTEE,
+    MENTOR,
+    channel_name,
+    criteria,
+    eligibility_refusal,
+    markable_for,
+    phase,
+    run_dates,
+    with_suffix,
+)
 
 SLACK_NAME = re.compile(r"^[a-z0-9_-]{1,80}$")
 

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.slack_surge import SurgeDesk
+from bot.slack.surge import SurgeDesk
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.working_hours import at_local_hour, next_working_moment
+from bot.reminders.working_hours import at_local_hour, next_working_moment
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -45,8 +45,8 @@ def test_configured_weekdays_and_a_day_long_window():
 
 
 def test_checkout_nudges_stop_once_checkout_is_complete():
-    from bot.checkout_data import CheckoutDeadline
-    from bot.reminder_sources import checkout_reminders
+    from bot.checkout.data import CheckoutDeadline
+    from bot.reminders.sources import checkout_reminders
 
     deadline = datetime(2027, 4, 13, 21, 0, tzinfo=timezone.utc)
     open_one = CheckoutDeadline("U0A", 1, "Jan", deadline, False, "Europe/Berlin")

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.zoom_client import ZoomClient, ZoomError, encode_meeting_id, parse_retry_after
+from bot.zoom.client import ZoomClient, ZoomError, encode_meeting_id, parse_retry_after
 from tests.fakes.zoom import FakeZoom, people
 
 UTC = timezone.utc

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.zoom_reports import (
+from bot.zoom.reports import (
     NOT_UTF8,
     ParticipantRow,
     ReportError,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.zoom_webhook import LiveEvent, parse_event, url_validation_response, verify_signature
+from bot.zoom.webhook import LiveEvent, parse_event, url_validation_response, verify_signature
 
 SECRET = "whsec-trainingbot-42"
 TIMESTAMP = "1796764200"

@@ -1,0 +1,258 @@
+"""Attendance: importing Zoom reports (files, API, webhooks) and reporting who attended how long."""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.attendance import compute as ac
+from bot.common import roles
+from bot.common.errors import InputError, NotAllowed, Refusal
+from bot.config import Settings
+from bot.training_calendar import events as calendar
+from bot.zoom.reports import ParticipantRow, ReportError, parse_api_pages, parse_csv, parse_json_file
+from bot.zoom.webhook import LiveEvent
+from storage.db import Database
+from storage.models import (
+    ACTIVE,
+    NO_SHOW,
+    AttendanceAlias,
+    AttendanceImport,
+    AttendanceRow,
+    Event,
+    LiveInterval,
+    Person,
+    Registration,
+)
+
+
+@dataclass(frozen=True)
+class TraineeLine:
+    person_id: int
+    name: str
+    email: str
+    slack_user_id: str | None
+    sessions: tuple[int, ...]  # attended seconds per session
+    attended: int
+    missed: int
+    absent: bool
+    at_risk: bool
+    status: str
+
+
+@dataclass(frozen=True)
+class Report:
+    slug: str
+    title: str
+    windows: tuple[ac.Window, ...]
+    scheduled: int
+    threshold: int
+    trainees: list[TraineeLine]
+    unmatched: list[ac.UnmatchedParticipant]
+    partial: bool  # computed before the last session ended
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    slug: str
+    imported: list[tuple[str, int]]  # (source, rows)
+    skipped: list[str]  # sources already imported
+
+    def __str__(self) -> str:
+        parts = [f"{source}: {rows} rows imported" for source, rows in self.imported]
+        parts += [f"{source}: already imported, nothing changed" for source in self.skipped]
+        return f"{self.slug}: " + "; ".join(parts)
+
+
+Source = tuple[str, list[ParticipantRow]]
+
+
+def digest(rows: list[ParticipantRow]) -> str:
+    """The same report (any row order) always gives the same digest."""
+    lines = sorted(f"{r.name}\t{r.email}\t{r.join.isoformat()}\t{r.leave.isoformat()}\t{r.waiting_room}" for r in rows)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+class AttendanceService:
+    def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime],
+                 zoom_pages: Callable[[str, list[tuple[datetime, datetime]]], Awaitable[list[dict]]] | None = None):
+        self.db, self.settings, self.clock = db, settings, clock
+        self.zoom_pages = zoom_pages
+
+    # ---- importing ------------------------------------------------------------
+    async def _event(self, s: AsyncSession, slug: str) -> Event:
+        event = await calendar.event_with_sessions(s, slug)
+        if event is None:
+            raise InputError(f"unknown event {slug!r}")
+        return event
+
+    async def parse_files(self, slug: str, files: list[tuple[str, bytes]], tz_name: str | None) -> list[Source]:
+        """Parse every file before anything is stored: one bad file stops the whole import."""
+        async with self.db.transaction() as s:
+            event = await self._event(s, slug)
+        try:
+            tz = ZoneInfo(tz_name or event.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InputError(f"--tz {tz_name!r} is not a time zone (use an IANA name like America/New_York)") from None
+        sources = []
+        for name, data in files:
+            try:
+                looks_json = data.lstrip()[:1] in (b"{", b"[")
+                rows = parse_json_file(data, name) if looks_json else parse_csv(data, tz, name)
+            except ReportError as exc:
+                raise InputError(str(exc)) from None
+            sources.append((name, rows))
+        return sources
+
+    async def store(self, slug: str, sources: list[Source], actor: str) -> ImportSummary:
+        """All sources in one transaction; a report outside every session window refuses the lot."""
+        imported, skipped = [], []
+        async with self.db.transaction() as s:
+            event = await self._event(s, slug)
+            windows = [ac.Window(x.start, x.end) for x in event.sessions]
+            for name, rows in sources:
+                if rows and not ac.covers_any_window(rows, windows):
+                    raise InputError(f"{name}: its times ({_span(rows)}) fall outside every session of {slug}; "
+                                     "is it the report of another event, or does it need --tz?")
+                key = digest(rows)
+                if await s.scalar(select(AttendanceImport.id).where(
+                        AttendanceImport.event_id == event.id, AttendanceImport.digest == key)):
+                    skipped.append(name)
+                    continue
+                record = AttendanceImport(event_id=event.id, source=name[:400], digest=key, rows=len(rows),
+                                          imported_by=actor)
+                s.add(record)
+                await s.flush()
+                if rows:
+                    await s.execute(insert(AttendanceRow), [
+                        {"import_id": record.id, "event_id": event.id, "name": r.name[:300], "email": r.email[:320],
+                         "join": r.join, "leave": r.leave, "waiting_room": r.waiting_room} for r in rows])
+                imported.append((name, len(rows)))
+        return ImportSummary(slug, imported, skipped)
+
+    async def import_files(self, slug: str, files: list[tuple[str, bytes]], tz_name: str | None,
+                           actor: str) -> ImportSummary:
+        return await self.store(slug, await self.parse_files(slug, files, tz_name), actor)
+
+    async def import_zoom(self, slug: str, actor: str) -> ImportSummary:
+        """Fetch every instance of the event's meeting that overlaps a session, and import them."""
+        if self.zoom_pages is None:
+            raise InputError("Zoom is not configured: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET")
+        async with self.db.transaction() as s:
+            event = await self._event(s, slug)
+            meeting, windows = event.zoom_meeting_id, [(x.start, x.end) for x in event.sessions]
+        if not meeting:
+            raise InputError(f"event {slug} has no zoom_meeting_id in the calendar")
+        pages = await self.zoom_pages(meeting, windows)
+        try:
+            rows = parse_api_pages(pages, f"zoom meeting {meeting}")
+        except ReportError as exc:
+            raise InputError(str(exc)) from None
+        summary = await self.store(slug, [(f"zoom meeting {meeting}", rows)], actor)
+        async with self.db.transaction() as s:
+            await s.execute(delete(LiveInterval).where(LiveInterval.event_id == (await self._event(s, slug)).id))
+        return summary
+
+    async def record_live(self, live: LiveEvent) -> str | None:
+        """A webhook's join or leave, kept as provisional; returns the event's slug, None for other meetings."""
+        async with self.db.transaction() as s:
+            event = await s.scalar(select(Event).where(Event.zoom_meeting_id == live.meeting_id))
+            if event is None:
+                return None
+            if live.kind == "joined":
+                s.add(LiveInterval(event_id=event.id, meeting_uuid=live.meeting_uuid,
+                                   participant_key=live.participant_key[:200], name=live.name[:300],
+                                   email=live.email[:320], join=live.at))
+            elif live.kind == "left":
+                open_interval = await s.scalar(select(LiveInterval).where(
+                    LiveInterval.meeting_uuid == live.meeting_uuid, LiveInterval.participant_key == live.participant_key,
+                    LiveInterval.leave.is_(None)).order_by(LiveInterval.join.desc()).limit(1))
+                if open_interval is not None and live.at >= open_interval.join:
+                    open_interval.leave = live.at
+            return event.slug
+
+    # ---- reporting --------------------------------------------------------------
+    async def require_viewer(self, user_id: str, slug: str) -> None:
+        async with self.db.read() as s:
+            await self._viewable_event(s, user_id, slug)
+
+    async def _viewable_event(self, s: AsyncSession, user_id: str, slug: str) -> Event:
+        event = await calendar.event_with_sessions(s, slug)
+        if event is None:
+            raise Refusal(f"There is no event `{slug}`. `/training calendar` lists the upcoming ones.")
+        if not await roles.holds_any(s, user_id, (roles.STAFF, ""), (roles.TRAINER, roles.event_scope(event.id))):
+            raise NotAllowed(f"Only the trainers of `{slug}` and Carpentries staff can see its attendance.")
+        return event
+
+    async def report(self, slug: str, viewer: str | None = None) -> Report:
+        """The attendance report of an event; with `viewer`, only for its trainers and staff (checked in the
+        same read, which /attendance does on every call)."""
+        now = self.clock()
+        async with self.db.read() as s:
+            event = await (self._event(s, slug) if viewer is None else self._viewable_event(s, viewer, slug))
+            partial = event.sessions[0].start <= now < event.sessions[-1].end
+            # While the event runs, only the time that has happened can have been missed.
+            windows = [ac.Window(x.start, min(x.end, now)) for x in event.sessions if x.start < now] if partial \
+                else [ac.Window(x.start, x.end) for x in event.sessions]
+            people = list((await s.execute(select(Person).join(Registration).where(
+                Registration.event_id == event.id, Registration.status.in_((ACTIVE, NO_SHOW)))
+                .order_by(Person.name))).scalars())
+            stored = await s.execute(select(AttendanceRow.name, AttendanceRow.email, AttendanceRow.join,
+                                            AttendanceRow.leave, AttendanceRow.waiting_room)
+                                     .where(AttendanceRow.event_id == event.id))
+            rows = [ParticipantRow(name, email, join, leave, waiting, 0) for name, email, join, leave, waiting in stored]
+            rows += [ParticipantRow(r.name, r.email, r.join, r.leave or now, False, 0) for r in
+                     await s.scalars(select(LiveInterval).where(LiveInterval.event_id == event.id))
+                     if (r.leave or now) > r.join]
+            aliases = dict((await s.execute(select(AttendanceAlias.alias, AttendanceAlias.person_id)
+                                            .where(AttendanceAlias.event_id == event.id))).all())
+        threshold = self.settings.absence_threshold_minutes * 60
+        result = ac.compute([ac.TraineeRef(p.id, p.name, p.email or "") for p in people], rows, windows, aliases,
+                            threshold, self.settings.makeup_limit_minutes * 60)
+        lines = []
+        for p in people:
+            t = result.trainees[p.id]
+            lines.append(TraineeLine(p.id, p.name, p.email or "", p.slack_user_id, t.sessions, t.attended, t.missed,
+                                     t.absent, threshold / 2 < t.missed <= threshold, t.status))
+        return Report(event.slug, event.title, tuple(windows), result.scheduled, threshold, lines,
+                      list(result.unmatched), partial)
+
+    async def save_alias(self, user_id: str, slug: str, participant_name: str, person_id: int) -> None:
+        """A trainer matches an unmatched participant to a trainee; later reports use the alias."""
+        await self.require_viewer(user_id, slug)
+        alias = ac.normalise_name(participant_name)
+        if not alias:
+            raise Refusal("That participant has no name to match.")
+        async with self.db.transaction() as s:
+            event = await self._event(s, slug)
+            registered = await s.scalar(select(Registration.id).where(
+                Registration.event_id == event.id, Registration.person_id == person_id,
+                Registration.status.in_((ACTIVE, NO_SHOW))))
+            if registered is None:
+                raise Refusal("That person is not registered for this event.")
+            existing = await s.scalar(select(AttendanceAlias).where(
+                AttendanceAlias.event_id == event.id, AttendanceAlias.alias == alias))
+            if existing:
+                existing.person_id, existing.created_by = person_id, user_id
+            else:
+                s.add(AttendanceAlias(event_id=event.id, alias=alias, person_id=person_id, created_by=user_id))
+
+    async def trainer_events(self, user_id: str) -> list[str]:
+        """Slugs of the events this person trains, most recent first."""
+        async with self.db.read() as s:
+            scopes = await roles.scopes_of(s, user_id, roles.TRAINER)
+            ids = [int(scope.split(":")[1]) for scope in scopes]
+            events = list(await s.scalars(select(Event).where(Event.id.in_(ids)).options(selectinload(Event.sessions))))
+        events.sort(key=lambda e: e.sessions[0].start if e.sessions else self.clock(), reverse=True)
+        return [e.slug for e in events]
+
+
+def _span(rows: list[ParticipantRow]) -> str:
+    first, last = min(r.join for r in rows), max(r.leave for r in rows)
+    return f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"

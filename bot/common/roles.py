@@ -1,0 +1,69 @@
+"""Who may do what: staff, coordinators, trainers of an event, contacts of an organisation."""
+from __future__ import annotations
+
+from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.common.errors import NotAllowed
+from storage.models import Role
+
+STAFF, COORDINATOR, TRAINER, CONTACT = "staff", "coordinator", "trainer", "contact"
+
+
+def event_scope(event_id: int) -> str:
+    return f"event:{event_id}"
+
+
+def organisation_scope(organisation_id: int) -> str:
+    return f"organisation:{organisation_id}"
+
+
+async def has_role(session: AsyncSession, user_id: str, role: str, scope: str = "") -> bool:
+    found = await session.scalar(select(Role.id).where(
+        Role.slack_user_id == user_id, Role.role == role, Role.scope == scope))
+    return found is not None
+
+
+async def holds_any(session: AsyncSession, user_id: str, *grants: tuple[str, str]) -> bool:
+    """Whether the person holds at least one of the (role, scope) pairs: one query, however many pairs."""
+    found = await session.scalar(select(Role.id).where(
+        Role.slack_user_id == user_id, or_(*(and_(Role.role == role, Role.scope == scope) for role, scope in grants)))
+        .limit(1))
+    return found is not None
+
+
+async def is_staff(session: AsyncSession, user_id: str) -> bool:
+    return await has_role(session, user_id, STAFF)
+
+
+async def require_staff(session: AsyncSession, user_id: str, action: str) -> None:
+    if not await is_staff(session, user_id):
+        raise NotAllowed(f"Only Carpentries staff can {action}.")
+
+
+async def scopes_of(session: AsyncSession, user_id: str, role: str) -> list[str]:
+    rows = await session.scalars(select(Role.scope).where(Role.slack_user_id == user_id, Role.role == role))
+    return list(rows)
+
+
+async def replace_members(session: AsyncSession, role: str, scope: str, user_ids: tuple[str, ...]) -> None:
+    """Make exactly `user_ids` hold `role` in `scope` (idempotent)."""
+    await session.execute(delete(Role).where(Role.role == role, Role.scope == scope,
+                                             Role.slack_user_id.not_in(user_ids)))
+    existing = set(await session.scalars(select(Role.slack_user_id).where(Role.role == role, Role.scope == scope)))
+    session.add_all(Role(slack_user_id=u, role=role, scope=scope) for u in user_ids if u not in existing)
+
+
+async def grant(session: AsyncSession, user_id: str, role: str, scope: str = "") -> None:
+    if not await has_role(session, user_id, role, scope):
+        session.add(Role(slack_user_id=user_id, role=role, scope=scope))
+
+
+async def holders(session: AsyncSession, role: str) -> list[tuple[str, str | None]]:
+    """Everyone with a global role, with their time zone when known."""
+    from storage.models import Person
+
+    rows = await session.execute(select(Role.slack_user_id, Person.timezone)
+                                 .outerjoin(Person, Person.slack_user_id == Role.slack_user_id)
+                                 .where(Role.role == role, Role.scope == ""))
+    return [(user, tz) for user, tz in rows.all()]

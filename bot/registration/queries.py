@@ -1,0 +1,100 @@
+"""Lookups and the audit trail shared by the registration services (all inside a caller's transaction)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.common.errors import Refusal
+from bot.training_calendar import events as calendar
+from storage.models import ACTIVE, WAITLISTED, Event, Organisation, Registration, RegistrationChange
+
+LIVE = (ACTIVE, WAITLISTED)
+
+
+async def lock_event(session: AsyncSession, slug: str) -> Event | None:
+    """The event row locked FOR UPDATE (PostgreSQL); SQLite's BEGIN IMMEDIATE already holds the write lock."""
+    return await session.scalar(select(Event).where(Event.slug == slug)
+                                .options(selectinload(Event.sessions)).with_for_update(of=Event))
+
+
+async def lock_event_id(session: AsyncSession, event_id: int) -> Event:
+    return await session.scalar(select(Event).where(Event.id == event_id)
+                                .options(selectinload(Event.sessions)).with_for_update(of=Event))
+
+
+async def lock_organisation(session: AsyncSession, organisation_id: int) -> Organisation:
+    return await session.scalar(select(Organisation).where(Organisation.id == organisation_id).with_for_update())
+
+
+async def active_count(session: AsyncSession, event_id: int) -> int:
+    return await session.scalar(select(func.count()).where(
+        Registration.event_id == event_id, Registration.status == ACTIVE)) or 0
+
+
+async def waitlist(session: AsyncSession, event_id: int) -> list[Registration]:
+    rows = await session.scalars(select(Registration).where(
+        Registration.event_id == event_id, Registration.status == WAITLISTED)
+        .options(selectinload(Registration.person)).order_by(Registration.created_at, Registration.id))
+    return list(rows)
+
+
+async def waitlist_position(session: AsyncSession, reg: Registration) -> int:
+    return [r.id for r in await waitlist(session, reg.event_id)].index(reg.id) + 1
+
+
+def first_start(event: Event) -> datetime:
+    return event.sessions[0].start
+
+
+def last_end(event: Event) -> datetime:
+    return event.sessions[-1].end
+
+
+def change_deadline(event: Event, close_days: int) -> datetime:
+    """Registration, cancellation with refund of the seat, and automatic transfers close here."""
+    return calendar.registration_deadline(first_start(event), close_days, event.timezone)
+
+
+def checkout_deadline(event: Event, checkout_days: int) -> datetime:
+    return calendar.days_before(last_end(event), -checkout_days, event.timezone)
+
+
+async def person_registrations(session: AsyncSession, person_id: int,
+                               statuses: tuple[str, ...] | None = None) -> list[Registration]:
+    query = select(Registration).where(Registration.person_id == person_id).options(
+        selectinload(Registration.event).selectinload(Event.sessions),
+        selectinload(Registration.organisation)).order_by(Registration.created_at)
+    if statuses:
+        query = query.where(Registration.status.in_(statuses))
+    return list(await session.scalars(query))
+
+
+async def current_registration(session: AsyncSession, person_id: int, now: datetime,
+                               statuses: tuple[str, ...] = LIVE) -> Registration | None:
+    """The person's registration (in `statuses`) for an event that has not ended, if any."""
+    for reg in await person_registrations(session, person_id, statuses):
+        if reg.event.sessions and last_end(reg.event) > now:
+            return reg
+    return None
+
+
+def audit(session: AsyncSession, reg: Registration, action: str, from_status: str | None, actor: str,
+          detail: str | None = None) -> None:
+    session.add(RegistrationChange(registration_id=reg.id, action=action, from_status=from_status,
+                                   to_status=reg.status, actor=actor, detail=detail))
+
+
+async def cancellations(session: AsyncSession, person_id: int) -> int:
+    return await session.scalar(select(func.count()).select_from(RegistrationChange).join(
+        Registration, Registration.id == RegistrationChange.registration_id).where(
+        Registration.person_id == person_id, RegistrationChange.action == "cancel")) or 0
+
+
+def require_found(value, message: str):
+    if value is None:
+        raise Refusal(message)
+    return value
+

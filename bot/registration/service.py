@@ -1,0 +1,264 @@
+"""Registering, cancelling and the waiting list (design.md, "Registration and seats")."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.common import people, timefmt
+from bot.common.errors import Refusal
+from bot.common.people import Profile
+from bot.config import Settings
+from bot.registration import ics, texts
+from bot.registration import queries as q
+from bot.registration.rules import seats_used
+from bot.slack.gateway import SlackGateway
+from bot.training_calendar import events as calendar
+from bot.training_calendar.events import EventSummary
+from storage.db import Database
+from storage.models import ACTIVE, CANCELLED, FORFEITED, WAITLISTED, Event, Organisation, Person, Registration
+
+log = logging.getLogger(__name__)
+CALENDAR_FILE = "calendar_file"  # kind of a kept confirmation DM: once sent, its .ics follows
+
+
+@dataclass(frozen=True)
+class Registered:
+    status: str  # active | waitlisted
+    position: int | None
+    event: EventSummary
+    organisation: str
+    user_id: str
+    timezone: str | None
+    zoom_url: str | None
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    outcome: str  # cancelled | forfeited | left_waitlist
+    event: EventSummary
+
+
+@dataclass(frozen=True)
+class StatusItem:
+    registration_id: int
+    event: EventSummary
+    status: str
+    position: int | None
+    change_deadline: datetime
+    checkout_deadline: datetime
+
+
+@dataclass
+class Outbox:
+    """Messages to send once the transaction has committed (never for a rolled-back change)."""
+
+    items: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, channel: str | None, text: str) -> None:
+        if channel:
+            self.items.append((channel, text))
+
+
+class RegistrationService:
+    def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime], slack: SlackGateway) -> None:
+        self.db, self.settings, self.clock, self.slack = db, settings, clock, slack
+
+    # ---- reading ----------------------------------------------------------
+    async def open_events(self) -> list[EventSummary]:
+        """Events that still take registrations (full ones offer their waiting list)."""
+        async with self.db.read() as s:
+            events = await calendar.upcoming_events(s, self.clock(), self.settings.registration_close_days)
+        now = self.clock()
+        return [e for e in events if e.registration_closes > now]
+
+    async def status(self, user_id: str) -> list[StatusItem]:
+        async with self.db.read() as s:
+            person = await people.by_slack_id(s, user_id)
+            if person is None:
+                return []
+            regs = await q.person_registrations(s, person.id)
+            items = []
+            for reg in regs:
+                if reg.status == CANCELLED or not reg.event.sessions:
+                    continue
+                items.append(await self._item(s, reg))
+            return items
+
+    async def _item(self, s: AsyncSession, reg: Registration) -> StatusItem:
+        position = await q.waitlist_position(s, reg) if reg.status == WAITLISTED else None
+        return StatusItem(
+            registration_id=reg.id, event=await self._summary(s, reg.event), status=reg.status, position=position,
+            change_deadline=q.change_deadline(reg.event, self.settings.registration_close_days),
+            checkout_deadline=q.checkout_deadline(reg.event, self.settings.checkout_days))
+
+    async def current(self, user_id: str) -> StatusItem | None:
+        """The registration `/training cancel` acts on: active or waiting, for an event not yet ended."""
+        async with self.db.read() as s:
+            person = await people.by_slack_id(s, user_id)
+            reg = await q.current_registration(s, person.id, self.clock()) if person else None
+            return await self._item(s, reg) if reg else None
+
+    # ---- registering -------------------------------------------------------
+    async def register(self, profile: Profile, slug: str, code: str, coc_accepted: bool) -> Registered:
+        if not coc_accepted:
+            raise Refusal("Please read and accept the Code of Conduct: everyone at the training agrees to it.", "coc")
+        code = (code or "").strip()
+        if not code:
+            raise Refusal("Enter your organisation's registration code (ask your organisation's contact).", "code")
+        tz = timefmt.zone(profile.timezone)
+        now = self.clock()
+        async with self.db.transaction() as s:
+            person = await people.upsert_from_profile(s, profile)
+            event = await q.lock_event(s, slug) if slug else None
+            if event is None or event.status != "open" or not event.sessions or q.first_start(event) <= now:
+                raise Refusal("That event is not open for registration; pick another one.", "event")
+            org_id = await s.scalar(select(Organisation.id).where(func.upper(Organisation.code) == code.upper()))
+            org = await q.lock_organisation(s, org_id) if org_id else None
+            self._check_code(org, code, now)
+            self._check_open(event, now, tz)
+            await self._check_one_seat(s, person, event, now)
+            await self._check_org_seats(s, org)
+            status = ACTIVE if await q.active_count(s, event.id) < event.capacity else WAITLISTED
+            reg = Registration(event_id=event.id, person_id=person.id, organisation_id=org.id, status=status)
+            s.add(reg)
+            await s.flush()
+            q.audit(s, reg, "register", None, profile.user_id, detail=f"code {org.code}")
+            position = await q.waitlist_position(s, reg) if status == WAITLISTED else None
+            summary = await self._summary(s, event)
+        return Registered(status, position, summary, org.name, profile.user_id, profile.timezone, event.zoom_join_url)
+
+    def _check_code(self, org: Organisation | None, code: str, now: datetime) -> None:
+        if org is None:
+            raise Refusal(f"`{code}` is not a registration code we know. Check it with your organisation's "
+                          f"contact, or email {self.settings.staff_email}.", "code")
+        grace = timedelta(days=self.settings.code_grace_days)
+        today = now.date()
+        if today < org.membership_start - grace:
+            raise Refusal(f"Code {org.code} becomes valid on {org.membership_start - grace:%-d %b %Y} "
+                          f"({self.settings.code_grace_days} days before {org.name}'s agreement starts).", "code")
+        if today > org.membership_end + grace:
+            raise Refusal(f"Code {org.code} expired on {org.membership_end + grace:%-d %b %Y}. Ask your "
+                          f"organisation's contact about renewing, or email {self.settings.staff_email}.", "code")
+
+    def _check_open(self, event: Event, now: datetime, tz) -> None:
+        deadline = q.change_deadline(event, self.settings.registration_close_days)
+        if now > deadline:
+            raise Refusal(f"Registration for {event.title} closed on {timefmt.when(deadline, tz)} "
+                          f"({self.settings.registration_close_days} days before it starts). Pick a later event, "
+                          f"or email {self.settings.staff_email} if you need this one.", "event")
+
+    async def _check_one_seat(self, s: AsyncSession, person: Person, event: Event, now: datetime) -> None:
+        held = await q.current_registration(s, person.id, now)
+        if held is None:
+            return
+        if held.event_id == event.id:
+            where = "on its waiting list" if held.status == WAITLISTED else "registered"
+            raise Refusal(f"You are already {where} for this event; `/training status` shows it.", "event")
+        raise Refusal(f"You already hold a place at {held.event.title} (`{held.event.slug}`): one seat per person "
+                      f"at a time. Use `/training transfer` to move it, or `/training cancel` first.", "event")
+
+    async def _check_org_seats(self, s: AsyncSession, org: Organisation) -> None:
+        left = org.total_seats - org.rolled_out_seats - await seats_used(s, org.id)
+        if left <= 0:
+            raise Refusal(f"All {org.total_seats} training seats of {org.name} are used. Ask your organisation's "
+                          f"contact; staff ({self.settings.staff_email}) may be able to add seats.", "code")
+
+    async def _summary(self, s: AsyncSession, event: Event) -> EventSummary:
+        return calendar.summarise(event, await q.active_count(s, event.id), self.settings.registration_close_days)
+
+    async def welcome(self, done: Registered) -> None:
+        """The DM after registering (sent after Slack has had its acknowledgement)."""
+        if done.status == WAITLISTED:
+            await self.slack.dm(done.user_id, texts.waitlisted(done.event, done.position or 0))
+            return
+        await self.send_confirmation(done.user_id, timefmt.zone(done.timezone), done.event, done.zoom_url)
+
+    async def send_confirmation(self, user_id: str, tz, event: EventSummary, zoom_url: str | None) -> None:
+        """The DM with sessions, format, preparation and how to change, plus an .ics with every session. If
+        Slack refuses the DM for now, the sweep sends it later and then the .ics (send_calendar_file)."""
+        text = texts.registered(event, tz, zoom_url, self.settings.registration_close_days)
+        sent = await self.slack.dm(user_id, text, followup=(CALENDAR_FILE, event.slug))
+        if sent.ok:
+            await self._upload_ics(sent.channel or user_id, event, zoom_url)
+
+    async def send_calendar_file(self, conversation: str, slug: str) -> None:
+        """The .ics of a confirmation DM that was sent late (kept while Slack was refusing it)."""
+        async with self.db.read() as s:
+            event = await calendar.event_with_sessions(s, slug)
+            if event is None:
+                return
+            summary, zoom_url = await self._summary(s, event), event.zoom_join_url
+        await self._upload_ics(conversation, summary, zoom_url)
+
+    async def _upload_ics(self, conversation: str, event: EventSummary, zoom_url: str | None) -> None:
+        body = ics.calendar_ics(event.slug, event.title, list(event.sessions), zoom_url or event.location or "Zoom",
+                                "Carpentries Instructor Training", self.clock())
+        await self.slack.upload(conversation, f"{event.slug}.ics", body.encode(),
+                                title=f"{event.title} (calendar)", comment="Add these sessions to your calendar.")
+
+    # ---- cancelling --------------------------------------------------------
+    async def cancel(self, user_id: str, registration_id: int) -> Cancelled:
+        now = self.clock()
+        outbox = Outbox()
+        async with self.db.transaction() as s:
+            person = q.require_found(await people.by_slack_id(s, user_id), "You have no registration to cancel.")
+            reg = await s.get(Registration, registration_id, options=[selectinload(Registration.organisation)])
+            if reg is None or reg.person_id != person.id or reg.status not in q.LIVE:
+                raise Refusal("You have no registration to cancel (it may already be cancelled).")
+            event = await q.lock_event_id(s, reg.event_id)
+            if now >= q.first_start(event):
+                raise Refusal(f"{event.title} has started, so it can no longer be cancelled. Tell your trainers, "
+                              f"or email {self.settings.staff_email}.")
+            before = reg.status
+            if reg.status == WAITLISTED:
+                reg.status, outcome = CANCELLED, "left_waitlist"
+            elif now <= q.change_deadline(event, self.settings.registration_close_days):
+                reg.status, outcome = CANCELLED, "cancelled"
+                await self._promote(s, event, outbox)
+            else:
+                reg.status, outcome = FORFEITED, "forfeited"
+                outbox.add(self.settings.staff_channel,
+                           f":warning: {person.name} cancelled {event.title} (`{event.slug}`) after the registration "
+                           f"deadline; the seat of {reg.organisation.name if reg.organisation else 'their organisation'}"
+                           f" is forfeited unless staff move it (`/training admin roster {event.slug}`).")
+            q.audit(s, reg, "cancel", before, user_id, detail=outcome)
+            await self._flag_if_serial_canceller(s, person, outbox)
+            summary = await self._summary(s, event)
+        await self._send(outbox)
+        return Cancelled(outcome, summary)
+
+    async def _promote(self, s: AsyncSession, event: Event, outbox: Outbox) -> None:
+        """Give the freed seat to the first person waiting whose organisation still has a seat."""
+        if await q.active_count(s, event.id) >= event.capacity:
+            return
+        for candidate in await q.waitlist(s, event.id):
+            if candidate.organisation_id is not None:
+                org = await q.lock_organisation(s, candidate.organisation_id)
+                if org.total_seats - org.rolled_out_seats - await seats_used(s, org.id) <= 0:
+                    continue
+            candidate.status = ACTIVE
+            await s.flush()
+            q.audit(s, candidate, "promote from waiting list", WAITLISTED, "system")
+            tz = timefmt.zone(candidate.person.timezone)
+            summary = await self._summary(s, event)
+            outbox.add(candidate.person.slack_user_id, texts.promoted(
+                summary, tz, event.zoom_join_url, self.settings.registration_close_days))
+            return
+
+    async def _flag_if_serial_canceller(self, s: AsyncSession, person: Person, outbox: Outbox) -> None:
+        count = await q.cancellations(s, person.id)  # autoflush has written this cancellation
+        if count > self.settings.cancel_flag_limit and not person.flagged:
+            person.flagged = True
+            outbox.add(self.settings.staff_channel,
+                       f":triangular_flag_on_post: {person.name} ({person.email or person.slack_user_id}) has "
+                       f"registered and cancelled {count} times. Staff may bar further registrations.")
+
+    async def _send(self, outbox: Outbox) -> None:
+        for channel, text in outbox.items:
+            await self.slack.post(channel, text)

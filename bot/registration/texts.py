@@ -1,0 +1,58 @@
+"""Texts of the registration DMs (mrkdwn strings; no Block Kit here)."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot.common import timefmt
+from bot.training_calendar.events import EventSummary
+
+PREPARE = (
+    "*How to prepare* (about an hour, the week before):\n"
+    "1. Complete the pre-training survey (your trainers send the link with the connection details).\n"
+    "2. Choose a Carpentries lesson and prepare a 3-minute segment to teach (20–30 minutes of preparation).\n"
+    "3. Read <https://carpentries.github.io/instructor-training/files/papers/science-of-learning-2015.pdf|"
+    "The Science of Learning> and the latest Carpentries annual report "
+    "(<https://carpentries.org/about-us/impact/|impact page>)."
+)
+
+
+def where(event: EventSummary, zoom_url: str | None = None) -> str:
+    if event.format == "online":
+        link = f" — join at {zoom_url}" if zoom_url else " (the link comes with the connection details one week before)"
+        return f"Online, on Zoom{link}"
+    facts = "".join(f"\n  • {fact}" for fact in event.accessibility)
+    return f"In person at {event.location}" + (f"\n  Accessibility:{facts}" if facts else "")
+
+
+def sessions(event: EventSummary, tz: ZoneInfo) -> str:
+    return "\n".join(f"• {timefmt.span(a, b, tz)}" for a, b in event.sessions)
+
+
+def registered(event: EventSummary, tz: ZoneInfo, zoom_url: str | None, close_days: int) -> str:
+    return (
+        f":white_check_mark: You are registered for *{event.title}* (`{event.slug}`).\n\n"
+        f"*Sessions* (your time zone, {tz.key}):\n{sessions(event, tz)}\n\n"
+        f"*Where:* {where(event, zoom_url)}\n\n{PREPARE}\n\n"
+        f"*Need to change?* `/training cancel` or `/training transfer` until "
+        f"{timefmt.when(event.registration_closes, tz)} ({close_days} days before the start). "
+        f"Missing more than one hour of the training means you cannot certify, so plan the whole time.\n"
+        f"The calendar file attached here adds every session to your calendar."
+    )
+
+
+def waitlisted(event: EventSummary, position: int) -> str:
+    return (f":hourglass: *{event.title}* is full, so you are on its waiting list at position *{position}*. "
+            f"If a seat frees up before registration closes you get it automatically and I'll tell you here. "
+            f"`/training status` shows your place; `/training cancel` leaves the list.")
+
+
+def promoted(event: EventSummary, tz: ZoneInfo, zoom_url: str | None, close_days: int) -> str:
+    return ":tada: A seat freed up and it is yours.\n" + registered(event, tz, zoom_url, close_days)
+
+
+def event_cancelled(event_title: str, reason: str, alternatives: list[EventSummary], tz: ZoneInfo) -> str:
+    options = "\n".join(f"• *{e.title}* (`{e.slug}`), {timefmt.day(e.first_start, tz)}, {e.seats_left} seats left"
+                        for e in alternatives[:5]) or "• No other event has room right now; new dates come soon."
+    return (f":warning: *{event_title}* has been cancelled: {reason}\n"
+            f"Your organisation's seat is returned. Events with room:\n{options}\n"
+            f"Register again with `/training register`.")

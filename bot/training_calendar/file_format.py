@@ -1,0 +1,215 @@
+"""The calendar file (design.md, "Calendar file"): parsed and checked into plain data, no I/O."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.common.errors import InputError
+from bot.training_calendar.safe_yaml import LINE_KEY, load_yaml
+
+LEVELS = ("bronze", "silver", "gold", "platinum", "titanium",
+          "launch", "expand", "scale", "transform")
+FORMATS = ("online", "in-person")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+
+ORG_KEYS = {"name", "level", "seats", "additional_seats", "rolled_in_seats", "rolled_out_seats",
+            "code", "membership_start", "membership_end", "contacts"}
+EVENT_KEYS = {"slug", "title", "format", "timezone", "capacity", "zoom_meeting_id", "zoom_join_url",
+              "location", "accessibility", "trainers", "sessions"}
+TOP_KEYS = {"organisations", "events", "staff", "coordinators"}
+
+
+@dataclass(frozen=True)
+class OrganisationSpec:
+    name: str
+    level: str
+    code: str
+    seats: int
+    additional_seats: int
+    rolled_in_seats: int
+    rolled_out_seats: int
+    membership_start: date
+    membership_end: date
+    contacts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    slug: str
+    title: str
+    format: str
+    timezone: str
+    capacity: int
+    sessions: tuple[tuple[datetime, datetime], ...]  # aware UTC
+    trainers: tuple[str, ...]
+    zoom_meeting_id: str | None = None
+    zoom_join_url: str | None = None
+    location: str | None = None
+    accessibility: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CalendarSpec:
+    organisations: tuple[OrganisationSpec, ...]
+    events: tuple[EventSpec, ...]
+    staff: tuple[str, ...] = field(default=())
+    coordinators: tuple[str, ...] = field(default=())
+
+
+class _Entry:
+    """Reads one mapping of the file; every error names the entry and its line."""
+
+    def __init__(self, source: str, label: str, raw, allowed: set[str], name_key: str | None = None) -> None:
+        if not isinstance(raw, dict):
+            raise InputError(f"{source}: {label}: expected a mapping, got {type(raw).__name__}")
+        self.source, self.raw = source, dict(raw)
+        line = self.raw.pop(LINE_KEY, None)
+        self.label = f"{label} (line {line})" if line else label
+        if name_key and isinstance(self.raw.get(name_key), str):
+            self.label = f"{self.label} {self.raw[name_key]!r}"
+        unknown = sorted(str(k) for k in self.raw if k not in allowed)
+        if unknown:
+            self.fail(f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
+
+    def fail(self, problem: str):
+        raise InputError(f"{self.source}: {self.label}: {problem}")
+
+    def text(self, key: str, *, required: bool = True) -> str | None:
+        value = self.raw.get(key)
+        if value is None or value == "":
+            if required:
+                self.fail(f"missing {key}")
+            return None
+        if isinstance(value, (dict, list)):
+            self.fail(f"{key} must be text")
+        return str(value).strip()
+
+    def count(self, key: str, *, required: bool = True) -> int:
+        value = self.raw.get(key, None if required else 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.fail(f"{key} must be a whole number ≥ 0, got {value!r}")
+        return value
+
+    def day(self, key: str) -> date:
+        value = self.raw.get(key)
+        if isinstance(value, datetime) or not isinstance(value, (date, str)):
+            self.fail(f"{key} must be a date like 2026-01-31, got {value!r}")
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                self.fail(f"{key} is not a valid date: {value!r} (use YYYY-MM-DD)")
+        return value
+
+    def users(self, key: str) -> tuple[str, ...]:
+        value = self.raw.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(u, str) and USER_ID.match(u) for u in value):
+            self.fail(f"{key} must be a list of Slack user IDs like U012ABCDEF, got {value!r}")
+        return tuple(value)
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        value = self.raw.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.fail(f"{key} must be a list of text")
+        return tuple(v.strip() for v in value)
+
+
+def _local_time(entry: _Entry, value, zone: ZoneInfo, what: str) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            entry.fail(f"{what} is not a valid date and time: {value!r} (use 2026-12-01T13:00)")
+    if not isinstance(value, datetime):
+        entry.fail(f"{what} must be a date and time like 2026-12-01T13:00, got {value!r}")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(timezone.utc)
+
+
+def _organisation(source: str, index: int, raw) -> OrganisationSpec:
+    e = _Entry(source, f"organisations[{index}]", raw, ORG_KEYS, name_key="name")
+    name = e.text("name")
+    level = e.text("level").lower()
+    if level not in LEVELS:
+        e.fail(f"level {level!r} is not one of {', '.join(LEVELS)}")
+    start, end = e.day("membership_start"), e.day("membership_end")
+    if end < start:
+        e.fail(f"membership_end {end} is before membership_start {start}")
+    return OrganisationSpec(
+        name=name, level=level, code=e.text("code"), seats=e.count("seats"),
+        additional_seats=e.count("additional_seats", required=False),
+        rolled_in_seats=e.count("rolled_in_seats", required=False),
+        rolled_out_seats=e.count("rolled_out_seats", required=False),
+        membership_start=start, membership_end=end, contacts=e.users("contacts"))
+
+
+def _event(source: str, index: int, raw) -> EventSpec:
+    e = _Entry(source, f"events[{index}]", raw, EVENT_KEYS, name_key="slug")
+    slug = e.text("slug")
+    if not SLUG.match(slug):
+        e.fail("slug must be lower-case letters, digits and dashes")
+    fmt = e.text("format")
+    if fmt not in FORMATS:
+        e.fail(f"format must be online or in-person, got {fmt!r}")
+    tz_name = e.text("timezone")
+    try:
+        zone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        e.fail(f"unknown time zone {tz_name!r} (use an IANA name like America/New_York)")
+    capacity = e.count("capacity")
+    if capacity == 0:
+        e.fail("capacity must be at least 1")
+    raw_sessions = e.raw.get("sessions")
+    if not isinstance(raw_sessions, list) or not raw_sessions:
+        e.fail("sessions must be a non-empty list of {start, end}")
+    sessions = []
+    for n, item in enumerate(raw_sessions, 1):
+        if not isinstance(item, dict) or set(item) - {"start", "end", LINE_KEY} or not {"start", "end"} <= set(item):
+            e.fail(f"session {n} must have exactly start and end")
+        start = _local_time(e, item["start"], zone, f"session {n} start")
+        end = _local_time(e, item["end"], zone, f"session {n} end")
+        if end <= start:
+            e.fail(f"session {n} ends ({item['end']}) before it starts ({item['start']})")
+        sessions.append((start, end))
+    sessions.sort()
+    for (_, prev_end), (nxt, _) in zip(sessions, sessions[1:]):
+        if nxt < prev_end:
+            e.fail("two sessions overlap")
+    location = e.text("location", required=False)
+    if fmt == "in-person" and not location:
+        e.fail("an in-person event needs a location")
+    zoom_id = e.text("zoom_meeting_id", required=False)
+    if zoom_id:
+        zoom_id = zoom_id.replace(" ", "")
+        if not zoom_id.isdigit():
+            e.fail(f"zoom_meeting_id must be digits, got {zoom_id!r}")
+    return EventSpec(
+        slug=slug, title=e.text("title"), format=fmt, timezone=tz_name, capacity=capacity,
+        sessions=tuple(sessions), trainers=e.users("trainers"), zoom_meeting_id=zoom_id,
+        zoom_join_url=e.text("zoom_join_url", required=False), location=location,
+        accessibility=e.texts("accessibility"))
+
+
+def parse_calendar(data: bytes, source: str) -> CalendarSpec:
+    doc = load_yaml(data, source)
+    top = _Entry(source, "top level", doc if doc is not None else {}, TOP_KEYS)
+    for key in ("organisations", "events"):
+        if not isinstance(top.raw.get(key) or [], list):
+            top.fail(f"{key} must be a list")
+    orgs = tuple(_organisation(source, i, raw) for i, raw in enumerate(top.raw.get("organisations") or []))
+    events = tuple(_event(source, i, raw) for i, raw in enumerate(top.raw.get("events") or []))
+    _no_duplicates(source, "organisation code", [o.code for o in orgs])
+    _no_duplicates(source, "event slug", [e.slug for e in events])
+    return CalendarSpec(orgs, events, staff=top.users("staff"), coordinators=top.users("coordinators"))
+
+
+def _no_duplicates(source: str, what: str, values: list[str]) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise InputError(f"{source}: duplicate {what} {value!r}")
+        seen.add(value)
