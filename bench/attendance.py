@@ -220,17 +220,14 @@ def _pandas_names(names: pd.Series) -> pd.Series:
 
 async def full_import(path: Path, event: SyntheticEvent, db_path: Path) -> tuple[float, float]:
     """The real import path (AttendanceService) into a fresh SQLite database: (import s, report s)."""
+    from bot.app import build_services
     from bot.config import Settings
-    from bot.services import Services
-    from bot.slack.client import make_client
-    from bot.slack.gateway import SlackGateway
     from storage.db import Database
 
     settings = Settings(database_url=f"sqlite+aiosqlite:///{db_path}", _env_file=None)
     db = Database(settings.database_url)
     await db.upgrade()
-    services = Services(settings=settings, db=db, slack=SlackGateway(make_client(settings)),
-                        clock=lambda: event.windows[-1].end + timedelta(days=1))
+    services = build_services(settings, db=db, clock=lambda: event.windows[-1].end + timedelta(days=1))
     sessions = "\n".join(f"      - {{start: {w.start.astimezone(event.tz):%Y-%m-%dT%H:%M}, "
                          f"end: {w.end.astimezone(event.tz):%Y-%m-%dT%H:%M}}}" for w in event.windows)
     await services.calendar.load_file(

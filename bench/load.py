@@ -401,14 +401,12 @@ def roster(users: list[str]) -> bytes:
 
 
 def services_for(url: str, slack_url: str):
+    from bot.app import build_services
     from bot.config import Settings
-    from bot.services import Services
-    from bot.slack.client import make_client
-    from bot.slack.gateway import SlackGateway
     from storage.db import Database
 
     settings = Settings(database_url=url, slack_bot_token=TOKEN, slack_api_url=slack_url, _env_file=None)
-    return Services(settings=settings, db=Database(url), slack=SlackGateway(make_client(settings)))
+    return build_services(settings, db=Database(url))
 
 
 async def prepare(url: str, slack_url: str) -> None:

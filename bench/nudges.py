@@ -25,8 +25,8 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.app import build_services  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.services import Services  # noqa: E402
 from bot.slack.client import make_client  # noqa: E402
 from bot.slack.gateway import SlackGateway  # noqa: E402
 from storage.db import Database  # noqa: E402
@@ -81,7 +81,7 @@ async def run(label: str, url: str, slack_url: str, fake: FakeSlack) -> None:
     db = Database(url)
     await db.upgrade()
     await populate(db)
-    services = Services(settings=settings, db=db, slack=SlackGateway(make_client(settings)), clock=lambda: NOW)
+    services = build_services(settings, db=db, clock=lambda: NOW)
     fake.delivered.clear()
     started = time.perf_counter()
     busy = await services.nudges.sweep()

@@ -1,4 +1,5 @@
-"""Assembly: the Bolt AsyncApp, its aiohttp application (Slack events, Zoom webhook, health) and services."""
+"""The composition root: services, the Bolt AsyncApp with every listener behind one boundary, and the aiohttp
+application (Slack events, Zoom webhook, health) or the Socket Mode client around it."""
 from __future__ import annotations
 
 import asyncio
@@ -8,77 +9,51 @@ import signal
 import time
 
 from aiohttp import web
-from slack_bolt import BoltResponse
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
-from bot.common.errors import is_unavailable
+import handlers
+from bot import services as assembly
 from bot.config import Settings
 from bot.reminders.scheduler import Sweeper
 from bot.services import Services
-from bot.slack.client import make_client
-from bot.slack.gateway import SlackGateway
 from bot.slack.guard import slack_guard
-from bot.slack.surge import SlashListener, SurgeDesk
-from bot.zoom import webhook as zoom_webhook_checks
-from storage.db import Database
+from bot.slack.surge import SurgeDesk
+from bot.zoom import webhook as zoom_checks
+from handlers.boundary import Boundary
 
 log = logging.getLogger(__name__)
 SERVICES = web.AppKey("services", Services)
-BACKGROUND = web.AppKey("background", set)
+BOUNDARY = web.AppKey("boundary", Boundary)
 SURGE = web.AppKey("surge", SurgeDesk)
 
 
-def build_services(settings: Settings) -> Services:
-    return Services(settings=settings, db=Database(settings.database_url),
-                    slack=SlackGateway(make_client(settings)))
+def build_services(settings: Settings, **collaborators) -> Services:
+    """The services of `serve`, `socket` and every CLI command, with the handlers' staff-board renderers."""
+    return assembly.build_services(settings, handlers.staff_renderers(), **collaborators)
 
 
-def create_bolt(services: Services) -> tuple[AsyncApp, dict[str, SlashListener]]:
-    """No module-level app: everything is built here from the services. Returns the app and its slash-command
-    listeners by command."""
-    from handlers import register_all
-
+def create_bolt(services: Services) -> tuple[AsyncApp, Boundary]:
+    """No module-level app: everything is built here from the services."""
     settings = services.settings
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     bolt = AsyncApp(client=services.slack.client, signing_secret=secret,
                     request_verification_enabled=secret is not None, logger=logging.getLogger("slack_bolt"))
-    slash = register_all(bolt, services)
-
-    @bolt.error
-    async def failed(error, body):
-        """A form whose listener failed gets an inline error instead of Bolt's HTTP 500."""
-        if is_unavailable(error):
-            message = "The training database is not reachable right now. Nothing was changed; please try again."
-        else:
-            log.error("listener failed: %s", type(error).__name__, exc_info=error)
-            message = f"Something went wrong on our side and nothing was changed. Please try again, or email " \
-                      f"{settings.staff_email}."
-        if body.get("type") != "view_submission":
-            return None
-        field = next(iter(body.get("view", {}).get("state", {}).get("values", {}) or {"event": None}))
-        return BoltResponse(status=200, body=json.dumps({"response_action": "errors", "errors": {field: message}}),
-                            headers={"content-type": ["application/json; charset=utf-8"]})
-
-    return bolt, slash
-
-
-async def finish_bolt_listeners(timeout: float, step: str = "run_ack_function_asynchronously") -> None:
-    """Wait for the listeners Bolt runs on after their acknowledgement (process_before_response=False) in tasks
-    it does not keep; on shutdown they must finish before the Slack session and the database close under them.
-    In Socket Mode, step="run_message_listeners" waits for envelopes still being dispatched (not yet acknowledged)."""
-    running = [t for t in asyncio.all_tasks() if not t.done()
-               and getattr(t.get_coro(), "__qualname__", "").endswith(step)]
-    await asyncio.wait_for(asyncio.gather(*running, return_exceptions=True), timeout=timeout)
+    return bolt, handlers.register_all(bolt, services)
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """200 when the database answers and Slack takes the app's token; 503 with what is wrong otherwise."""
     services = request.app[SERVICES]
+    problems = services.health.problems()
     try:
         await asyncio.wait_for(services.db.ping(), timeout=3)
     except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
         log.warning("health check: database unreachable (%s)", type(exc).__name__)
-        return web.json_response({"ok": False, "database": "unreachable"}, status=503)
-    return web.json_response({"ok": True, "database": "ok"})
+        problems["database"] = "unreachable"
+    status = 503 if "database" in problems or "slack_token" in problems else 200
+    return web.json_response({"ok": status == 200, "database": problems.pop("database", "ok"), **problems},
+                             status=status)
 
 
 async def zoom_webhook(request: web.Request) -> web.Response:
@@ -88,32 +63,29 @@ async def zoom_webhook(request: web.Request) -> web.Response:
     if secret is None:
         return web.json_response({"error": "ZOOM_WEBHOOK_SECRET_TOKEN is not set"}, status=503)
     body = await request.read()
-    if not zoom_webhook_checks.verify_signature(
-            secret.get_secret_value(), request.headers.get("x-zm-request-timestamp"),
-            request.headers.get("x-zm-signature"), body, time.time()):
+    if not zoom_checks.verify_signature(secret.get_secret_value(), request.headers.get("x-zm-request-timestamp"),
+                                        request.headers.get("x-zm-signature"), body, time.time()):
         return web.json_response({"error": "invalid signature"}, status=401)
     try:
         payload = json.loads(body)
         if payload.get("event") == "endpoint.url_validation":
             plain = payload["payload"]["plainToken"]
-            return web.json_response(zoom_webhook_checks.url_validation_response(plain, secret.get_secret_value()))
-        live = zoom_webhook_checks.parse_event(payload)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            return web.json_response(zoom_checks.url_validation_response(plain, secret.get_secret_value()))
+        live = zoom_checks.parse_event(payload)
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         return web.json_response({"error": f"malformed event: {exc}"[:300]}, status=400)
     if live is None:
         return web.json_response({"ok": True, "ignored": True})
     slug = await services.attendance.record_live(live)
     if slug and live.kind == "ended" and services.settings.zoom_configured:
-        task = asyncio.create_task(_fetch_report(services, slug))
-        request.app[BACKGROUND].add(task)
-        task.add_done_callback(request.app[BACKGROUND].discard)
+        request.app[BOUNDARY].spawn(_fetch_report(services, slug))
     return web.json_response({"ok": True, "event": slug})
 
 
 async def _fetch_report(services: Services, slug: str) -> None:
     try:
         log.info("zoom: %s", await services.attendance.import_zoom(slug, "zoom webhook"))
-    except Exception as exc:  # noqa: BLE001 - a background fetch must not crash the server; it is retried by hand
+    except Exception as exc:  # noqa: BLE001 - a background fetch must not crash the server; the sweep fetches too
         log.warning("zoom: fetching the report of %s after meeting.ended failed: %s", slug, exc)
 
 
@@ -121,18 +93,16 @@ def create_web_app(services: Services, *, migrate: bool = True, schedule: bool =
     """The HTTP-mode server: POST /slack/events, POST /zoom/webhook, GET /healthz."""
     services.settings.require_slack(socket_mode=False)
     settings = services.settings
-    bolt, slash = create_bolt(services)
+    bolt, boundary = create_bolt(services)
     app = bolt.web_app(path="/slack/events", port=settings.port)
     app.middlewares.append(slack_guard("/slack/events", settings.slack_signing_secret.get_secret_value()))
-    surge = SurgeDesk(slash, services.slack.respond, busy_at=settings.busy_commands, workers=settings.command_workers)
+    surge = SurgeDesk(boundary.slash, services.slack.respond, busy_at=settings.busy_commands,
+                      workers=settings.command_workers)
     app.middlewares.append(surge.middleware("/slack/events"))
-    app[SURGE] = surge
-    app[SERVICES] = services
+    app[SURGE], app[SERVICES], app[BOUNDARY] = surge, services, boundary
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/zoom/webhook", zoom_webhook)
-    app[BACKGROUND] = set()
-
-    sweeper = Sweeper(services.nudges, services.settings.sweep_minutes)
+    sweeper = Sweeper(services.nudges, settings.sweep_minutes)
 
     async def on_startup(_app: web.Application) -> None:
         if migrate:
@@ -145,9 +115,9 @@ def create_web_app(services: Services, *, migrate: bool = True, schedule: bool =
     async def on_shutdown(_app: web.Application) -> None:
         if schedule:
             await sweeper.stop()
-        await asyncio.gather(*app[BACKGROUND], return_exceptions=True)
         await surge.drain(timeout=25)
-        await finish_bolt_listeners(timeout=25)
+        await boundary.finish(timeout=25)
+        await services.outbox.drain()
 
     async def on_cleanup(_app: web.Application) -> None:
         await services.slack.close_session()
@@ -159,15 +129,26 @@ def create_web_app(services: Services, *, migrate: bool = True, schedule: bool =
     return app
 
 
+class HeldSocketModeHandler(AsyncSocketModeHandler):
+    """Each envelope is handled in a task the boundary holds, so shutdown can wait for the ones received."""
+
+    def __init__(self, app: AsyncApp, app_token: str, boundary: Boundary) -> None:
+        super().__init__(app, app_token)
+        self.boundary = boundary
+
+    async def handle(self, client, req) -> None:
+        async with self.boundary.held():
+            await super().handle(client, req)
+
+
 async def run_socket_mode(services: Services) -> None:
     """`trainingbot socket` until SIGTERM or SIGINT; then, as the HTTP server does: envelopes received are
     acknowledged before the socket closes, and the current sweep and the work after acknowledgements finish."""
-    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
     settings = services.settings
     await services.db.upgrade()
     services.slack.open_session()
-    handler = AsyncSocketModeHandler(create_bolt(services)[0], settings.slack_app_token.get_secret_value())
+    bolt, boundary = create_bolt(services)
+    handler = HeldSocketModeHandler(bolt, settings.slack_app_token.get_secret_value(), boundary)
     sweeper = Sweeper(services.nudges, settings.sweep_minutes)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -179,10 +160,11 @@ async def run_socket_mode(services: Services) -> None:
         sweeper.start()
         await stop.wait()
         log.info("stopping: acknowledging the envelopes received, then closing the socket")
-        await finish_bolt_listeners(timeout=10, step="run_message_listeners")
+        await boundary.finish(timeout=25)
         await handler.close_async()
         await sweeper.stop()
-        await finish_bolt_listeners(timeout=25)
+        await boundary.finish(timeout=25)
+        await services.outbox.drain()
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)

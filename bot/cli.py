@@ -36,7 +36,9 @@ async def _with_services(settings: Settings, work: Callable) -> object:
     services = build_services(settings)
     try:
         await services.db.upgrade()
-        return await work(services)
+        result = await work(services)
+        await services.outbox.drain()  # what the command announced goes out before the process ends
+        return result
     finally:
         await services.db.dispose()
 
@@ -190,17 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_privacy_export(settings: Settings, args) -> int:
-    from bot.privacy.service import PrivacyService
-
-    data = asyncio.run(_with_services(settings, lambda s: PrivacyService(s.db, s.clock).export(args.person)))
+    data = asyncio.run(_with_services(settings, lambda s: s.privacy.export(args.person)))
     print(json.dumps(data, indent=2, ensure_ascii=False))
     return 0
 
 
 def cmd_privacy_forget(settings: Settings, args) -> int:
-    from bot.privacy.service import PrivacyService
-
-    done = asyncio.run(_with_services(settings, lambda s: PrivacyService(s.db, s.clock).forget(args.person)))
+    done = asyncio.run(_with_services(settings, lambda s: s.privacy.forget(args.person)))
     print(f"forgot {args.person}: {done}")
     return 0
 

@@ -1,55 +1,109 @@
-"""The services a running app (or the CLI) uses, built once from the settings."""
+"""The services a running app and every CLI command use, built whole in one place from the settings.
+
+Every collaborator is passed to a constructor here (the database, the Slack gateway, the outbox and staff board,
+the renderers of staff-board posts, the clock); nothing is assigned onto a service afterwards, so `serve`,
+`socket` and the CLI run exactly the same services.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from bot.accommodation.service import AccommodationService
+from bot.accommodation.service import AccommodationService, RequestView
 from bot.attendance.service import AttendanceService
+from bot.attendance.uploads import UploadImporter
+from bot.checkout.data import SubmissionView
 from bot.checkout.service import CheckoutService
+from bot.common.log_redaction import hide_sql_parameters
+from bot.common.roles import Access
 from bot.config import Settings
+from bot.home.service import HomeService
+from bot.mentoring.certificates import CertificateIssuer
+from bot.mentoring.channels import ChannelMaker
+from bot.mentoring.forming import GroupForming
 from bot.mentoring.service import MentoringService
+from bot.privacy.service import PrivacyService
 from bot.registration.admin import RegistrationAdminService
+from bot.registration.seat_moves import RequestView as SeatRequestView
 from bot.registration.seat_moves import SeatMoveService
 from bot.registration.service import RegistrationService
-from bot.reminders.scheduler import build_nudges
+from bot.reminders.kinds import reminder_sources, session_report_writer
 from bot.reminders.service import NudgeService
+from bot.slack.board import StaffBoard
+from bot.slack.client import make_client
 from bot.slack.gateway import SlackGateway
+from bot.slack.health import SlackHealth
+from bot.slack.outbox import Outbox
 from bot.training_calendar.service import CalendarService
 from bot.zoom.fetch import zoom_fetcher
 from storage.db import Database
+
+Blocks = list[dict]
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-@dataclass
+@dataclass(frozen=True)
+class StaffRenderers:
+    """Block Kit of the staff board's posts; it lives with the handlers, and bot/app.py hands it over."""
+
+    accommodation: Callable[[RequestView], Blocks]
+    seat_request: Callable[[SeatRequestView], Blocks]
+    get_involved: Callable[[SubmissionView], Blocks]
+
+
+@dataclass(frozen=True)
 class Services:
     settings: Settings
     db: Database
     slack: SlackGateway
-    clock: Callable[[], datetime] = utcnow
-    calendar: CalendarService = field(init=False)
-    registration: RegistrationService = field(init=False)
-    seat_moves: SeatMoveService = field(init=False)
-    registration_admin: RegistrationAdminService = field(init=False)
-    attendance: AttendanceService = field(init=False)
-    accommodation: AccommodationService = field(init=False)
-    checkout: CheckoutService = field(init=False)
-    mentoring: MentoringService = field(init=False)
-    nudges: NudgeService = field(init=False)
+    health: SlackHealth
+    outbox: Outbox
+    clock: Callable[[], datetime]
+    access: Access
+    calendar: CalendarService
+    registration: RegistrationService
+    seat_moves: SeatMoveService
+    registration_admin: RegistrationAdminService
+    attendance: AttendanceService
+    uploads: UploadImporter
+    accommodation: AccommodationService
+    checkout: CheckoutService
+    mentoring: MentoringService
+    home: HomeService
+    privacy: PrivacyService
+    nudges: NudgeService
 
-    def __post_init__(self) -> None:
-        common = (self.db, self.settings, self.clock, self.slack)
-        self.calendar = CalendarService(self.db, self.settings, self.clock)
-        self.registration = RegistrationService(*common)
-        self.seat_moves = SeatMoveService(*common)
-        self.registration_admin = RegistrationAdminService(*common)
-        self.attendance = AttendanceService(self.db, self.settings, self.clock, zoom_fetcher(self.settings))
-        self.accommodation = AccommodationService(*common)
-        self.checkout = CheckoutService(*common)
-        self.mentoring = MentoringService(*common)
-        self.nudges = build_nudges(self)  # last: its reminder kinds come from the services above
-        self.slack.keep_for_later = self.nudges.keep
+
+def build_services(settings: Settings, renderers: StaffRenderers, *, db: Database | None = None,
+                   gateway: SlackGateway | None = None, clock: Callable[[], datetime] = utcnow) -> Services:
+    """Everything, from the settings; tests may hand in their own database, gateway and clock."""
+    hide_sql_parameters()
+    db = db or Database(settings.database_url)
+    gateway = gateway or SlackGateway(make_client(settings))
+    health = SlackHealth()
+    outbox = Outbox(db, gateway, settings, clock, health)
+    board = StaffBoard(outbox)
+    attendance = AttendanceService(db, settings, clock, zoom_fetcher(settings))
+    registration = RegistrationService(db, settings, clock, outbox)
+    admin = RegistrationAdminService(db, settings, clock, outbox)
+    accommodation = AccommodationService(db, settings, clock, outbox, board, renderers.accommodation)
+    checkout = CheckoutService(db, settings, clock, outbox, board, renderers.get_involved, attendance, gateway)
+    mentoring = MentoringService(db, settings, clock, GroupForming(db, settings, clock, outbox, ChannelMaker(gateway)),
+                                 CertificateIssuer(db, clock, outbox))
+    nudges = NudgeService(db, settings, clock, outbox,
+                          sources=reminder_sources(db, settings, clock, checkout, mentoring),
+                          writers={"session_report": session_report_writer(settings, attendance)},
+                          hooks=[accommodation.sweep, mentoring.issue_certificates])
+    return Services(
+        settings=settings, db=db, slack=gateway, health=health, outbox=outbox, clock=clock, access=Access(db),
+        calendar=CalendarService(db, settings, clock), registration=registration,
+        seat_moves=SeatMoveService(db, settings, clock, outbox, board, renderers.seat_request),
+        registration_admin=admin, attendance=attendance, uploads=UploadImporter(gateway, attendance),
+        accommodation=accommodation, checkout=checkout,
+        mentoring=mentoring,
+        home=HomeService(db, clock, registration, admin, checkout, mentoring, accommodation, attendance),
+        privacy=PrivacyService(db, clock, accommodation), nudges=nudges)

@@ -1,21 +1,39 @@
 """Bolt listeners: read the Slack payload, call a bot service, render Block Kit. Nothing else."""
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
+from bot.services import Services, StaffRenderers
+from handlers import (
+    accommodation,
+    accommodation_views,
+    attendance,
+    checkout,
+    checkout_views,
+    home,
+    mentoring,
+    registration,
+    registration_views,
+    rerun,
+    training,
+)
+from handlers.boundary import Boundary
 
-from bot.services import Services
-from bot.slack.surge import SlashListener
-from handlers import accommodation, attendance, checkout, commands, home, mentoring, registration, training
+
+def register_all(app, services: Services) -> Boundary:
+    """Registers every listener with Bolt through one boundary; its `slash` feeds the surge desk."""
+    boundary = Boundary(app, services.slack, services.settings.staff_email, services.settings.ack_budget_ms)
+    reg = registration.register(boundary, services)
+    chk = checkout.register(boundary, services)
+    training.register(boundary, services, reg, chk)
+    attendance.register(boundary, services)
+    accommodation.register(boundary, services)
+    mentoring.register(boundary, services)
+    home.register(boundary, services)
+    rerun.register(boundary)
+    return boundary
 
 
-def register_all(app: AsyncApp, services: Services) -> dict[str, SlashListener]:
-    """Registers every listener with Bolt; returns the slash-command listeners by command, for the surge path."""
-    training_routes = registration.routes(app, services)
-    training_routes |= checkout.routes(app, services, training_routes["admin"])
-    slash = {"/training": training.register(app, services, training_routes),
-             "/attendance": attendance.register(app, services),
-             "/accommodation": accommodation.register(app, services),
-             "/mentoring": mentoring.register(app, services)}
-    commands.register_rerun(app, slash)
-    home.register(app, services)
-    return slash
+def staff_renderers() -> StaffRenderers:
+    """The staff board's Block Kit, handed to the services when they are built."""
+    return StaffRenderers(accommodation=accommodation_views.staff_blocks,
+                          seat_request=registration_views.staff_request_blocks,
+                          get_involved=checkout_views.staff_submission_blocks)

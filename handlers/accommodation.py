@@ -1,154 +1,87 @@
 """/accommodation: the request form, status and withdrawing; the staff buttons and their note form.
 
-Failures here are logged by exception type only: a message could quote what the requester wrote.
+The boundary logs a failure's traceback without SQL parameters (storage.db hides them), so what a requester wrote
+never reaches a log.
 """
 from __future__ import annotations
 
-import json
-import logging
-from collections.abc import Awaitable, Callable
-
-from slack_bolt.async_app import AsyncApp
-
 from bot.common import timefmt
-from bot.common.errors import Refusal
 from bot.services import Services
-from bot.slack.surge import SlashListener
 from handlers import accommodation_views as views
-from handlers.commands import Command, make_command_listener, split_args
-from handlers.registration import state_value
-
-log = logging.getLogger(__name__)
-
-USAGE = """*`/accommodation`* — ask Carpentries staff privately for an accessibility accommodation
-• `/accommodation` — open the request form (no documentation needed; only staff read it)
-• `/accommodation status` — your requests and their status; withdraw one (its text is deleted)
-• `/accommodation help` — this message"""
+from handlers.boundary import Boundary
+from handlers.commands import CommandTree, Sub
+from handlers.requests import Action, Command, Submission
 
 
-def register(app: AsyncApp, services: Services) -> SlashListener:
-    accommodation, staff_email = services.accommodation, services.settings.staff_email
-    accommodation.staff_blocks = views.staff_blocks
+class Accommodation:
+    def __init__(self, services: Services) -> None:
+        self.services, self.slack, self.accommodation = services, services.slack, services.accommodation
+        self.settings = services.settings
 
-    async def privately(reply: Callable[[str], Awaitable[None]], work: Awaitable[None]) -> None:
-        try:
-            await work
-        except Refusal as refusal:
-            await reply(refusal.message)
-        except Exception as exc:  # noqa: BLE001 - the person must get an answer whatever broke
-            log.warning("accommodation: %s", type(exc).__name__)
-            await reply(f"Something went wrong on our side and nothing was changed. Please try again; "
-                        f"if it keeps happening, email {staff_email}.")
-
-    def ephemeral(respond) -> Callable[[str], Awaitable[None]]:
-        return lambda text: respond(text=text, response_type="ephemeral", replace_original=False)
-
-    async def open_form(cmd: Command) -> None:
+    async def open_form(self, cmd: Command) -> None:
         """The form, behind an ephemeral usage (so `status` and `help` are easy to find)."""
-        await cmd.answer(USAGE)
-        choices = await accommodation.choices(cmd.user_id)
-        profile = await services.slack.profile(cmd.user_id)
-        await services.slack.client.views_open(trigger_id=cmd.trigger_id, view=views.request_modal(
-            choices, timefmt.zone(profile.timezone), services.settings.accommodation_retention_days))
+        await cmd.answer(self.tree().usage())
+        choices = await self.accommodation.choices(cmd.user_id)
+        profile = await self.slack.profile(cmd.user_id)
+        await self.slack.open_view(cmd.trigger_id, views.request_modal(
+            choices, timefmt.zone(profile.timezone), self.settings.accommodation_retention_days))
 
-    async def status(cmd: Command) -> None:
-        items = await accommodation.statuses_for(cmd.user_id)
+    async def status(self, cmd: Command) -> None:
+        items = await self.accommodation.statuses_for(cmd.user_id)
         await cmd.answer(f"{len(items)} accommodation requests", views.status_blocks(items))
 
-    listener = make_command_listener({"status": status}, USAGE, staff_email, services.settings.ack_budget_ms)
+    async def submit(self, sub: Submission) -> None:
+        profile = await self.slack.profile(sub.user_id)
+        slug = sub.value("event")
+        request_id = await self.accommodation.submit(profile, None if slug in (None, views.NO_EVENT) else slug,
+                                                     sub.value("text"), sub.value("contact"))
+        await sub.update(views.sent_view(bool(self.settings.staff_channel), self.settings.staff_email))
+        await self.accommodation.confirm(request_id)
 
-    @app.command("/accommodation")
-    async def command(ack, command, respond):
-        if split_args(command.get("text")):
-            await listener(ack, command, respond)
+    async def acknowledge(self, act: Action) -> None:
+        await act.ack_now()
+        await self.accommodation.act(act.number(), act.user_id, "acknowledge")
+
+    async def _open_note(self, act: Action, action: str) -> None:
+        await act.ack_now()
+        request_id = act.number()
+        await self.accommodation.check_staff_action(request_id, act.user_id, action)
+        await self.slack.open_view(act.trigger_id, views.note_modal(action, request_id))
+
+    async def ask(self, act: Action) -> None:
+        await self._open_note(act, "ask")
+
+    async def resolve(self, act: Action) -> None:
+        await self._open_note(act, "resolve")
+
+    async def note_submit(self, sub: Submission) -> None:
+        action = sub.meta_text("action")
+        if action not in ("ask", "resolve"):
+            await sub.errors({"note": "This form is out of date; close it and press the button again."})
             return
-        cmd = Command(command["user_id"], [], command.get("trigger_id", ""), command.get("channel_id", ""),
-                      ack, respond)
-        await privately(cmd.answer, open_form(cmd))
+        await self.accommodation.act(sub.meta("id"), sub.user_id, action, sub.value("note"))
+        await sub.close()
 
-    @app.view("accommodation_submit")
-    async def submit(ack, body, view):
-        user_id, values = body["user"]["id"], view["state"]["values"]
-        slug = state_value(values, "event")
-        try:
-            profile = await services.slack.profile(user_id)
-            request_id = await accommodation.submit(profile, None if slug in (None, views.NO_EVENT) else slug,
-                                                    state_value(values, "text"), state_value(values, "contact"))
-        except Refusal as refusal:
-            await ack(views.errors_for(refusal.field, refusal.message))
-            return
-        except Exception as exc:  # noqa: BLE001
-            log.warning("accommodation request not saved: %s", type(exc).__name__)
-            await ack(views.errors_for("text", f"Your request could not be saved. Please try again, or email "
-                                               f"{staff_email}."))
-            return
-        await ack(response_action="update",
-                  view=views.sent_view(bool(services.settings.staff_channel), staff_email))
-        await privately(_log_only, accommodation.deliver(request_id))
+    async def withdraw(self, act: Action) -> None:
+        await act.ack_now()
+        await self.accommodation.withdraw(act.user_id, act.number())
+        items = await self.accommodation.statuses_for(act.user_id)
+        await act.replace("Request withdrawn", views.status_blocks(
+            items, "Withdrawn: its text is deleted. Staff see only that it existed and was withdrawn."))
 
-    @app.action("accommodation_acknowledge")
-    async def acknowledge(ack, body, respond):
-        await ack()
-
-        async def work() -> None:
-            done = await accommodation.act(int(body["actions"][0]["value"]), body["user"]["id"], "acknowledge")
-            await accommodation.announce(done)
-
-        await privately(ephemeral(respond), work())
-
-    async def open_note(ack, body, client, respond, action: str) -> None:
-        await ack()
-
-        async def work() -> None:
-            request_id = int(body["actions"][0]["value"])
-            await accommodation.check_staff_action(request_id, body["user"]["id"], action)
-            await client.views_open(trigger_id=body["trigger_id"], view=views.note_modal(action, request_id))
-
-        await privately(ephemeral(respond), work())
-
-    @app.action("accommodation_ask")
-    async def ask(ack, body, client, respond):
-        await open_note(ack, body, client, respond, "ask")
-
-    @app.action("accommodation_resolve")
-    async def resolve(ack, body, client, respond):
-        await open_note(ack, body, client, respond, "resolve")
-
-    @app.view("accommodation_note_submit")
-    async def note_submit(ack, body, view):
-        try:
-            meta = json.loads(view.get("private_metadata") or "")
-            request_id, action = int(meta["id"]), meta["action"]
-            if action not in ("ask", "resolve"):
-                raise ValueError(action)
-            done = await accommodation.act(request_id, body["user"]["id"], action,
-                                           state_value(view["state"]["values"], "note"))
-        except Refusal as refusal:
-            await ack(views.errors_for(refusal.field, refusal.message, "note"))
-            return
-        except Exception as exc:  # noqa: BLE001
-            log.warning("accommodation note not saved: %s", type(exc).__name__)
-            await ack(views.errors_for("note", "This could not be saved; close the form and try again."))
-            return
-        await ack()
-        await privately(_log_only, accommodation.announce(done))
-
-    @app.action("accommodation_withdraw")
-    async def withdraw(ack, body, respond):
-        await ack()
-        user_id = body["user"]["id"]
-
-        async def work() -> None:
-            await accommodation.withdraw(user_id, int(body["actions"][0]["value"]))
-            items = await accommodation.statuses_for(user_id)
-            await respond(text="Request withdrawn", replace_original=True, blocks=views.status_blocks(
-                items, "Withdrawn: its text is deleted. Staff see only that it existed and was withdrawn."))
-
-        await privately(ephemeral(respond), work())
-
-    return command
+    def tree(self) -> CommandTree:
+        return CommandTree("/accommodation", "ask Carpentries staff privately for an accessibility accommodation", [
+            Sub("status", "", "your requests and their status; withdraw one (its text is deleted)", self.status),
+        ], self.services.access, bare=Sub("", "", "open the request form (no documentation needed; only staff read it)",
+                                          self.open_form))
 
 
-async def _log_only(text: str) -> None:
-    """Work after the acknowledgement has nobody left to answer."""
-    log.info("accommodation, after the acknowledgement: %s", text)
+def register(boundary: Boundary, services: Services) -> None:
+    listeners = Accommodation(services)
+    boundary.command("/accommodation", listeners.tree())
+    boundary.view("accommodation_submit", listeners.submit, "text")
+    boundary.action("accommodation_acknowledge", listeners.acknowledge)
+    boundary.action("accommodation_ask", listeners.ask)
+    boundary.action("accommodation_resolve", listeners.resolve)
+    boundary.view("accommodation_note_submit", listeners.note_submit, "note")
+    boundary.action("accommodation_withdraw", listeners.withdraw)

@@ -18,8 +18,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.accommodation.service import MAX_TEXT, NOT_REGISTERED, EventChoice, RequestStatus, RequestView, escape, quote
+from bot.accommodation.service import MAX_TEXT, NOT_REGISTERED, EventChoice, RequestStatus, RequestView
 from bot.common import timefmt
+from bot.common.mrkdwn import escape, quote
 from handlers.blocks import MAX_MESSAGE_BLOCKS, buttons, context, render, text_section
 
 NO_EVENT = "none"
@@ -114,7 +115,3 @@ def status_blocks(items: list[RequestStatus], notice: str | None = None) -> list
         blocks.append(SectionBlock(text=MarkdownTextObject(
             text=f"*{escape(item.event_title)}* — {item.label}, {_when(item.updated)}"), accessory=withdraw))
     return render(blocks)
-
-
-def errors_for(field: str | None, message: str, default: str = "text") -> dict:
-    return {"response_action": "errors", "errors": {field or default: message}}

@@ -78,3 +78,8 @@ def match_modal(report: Report, participant: str) -> dict:
                                      "event."),
                         InputBlock(block_id="trainee", label="Trainee", element=StaticSelectElement(
                             action_id="value", placeholder="Choose a trainee", options=options))]).to_dict()
+
+
+def matched_view(report: Report, trainee: TraineeLine) -> dict:
+    return View(type="modal", title="Matched", close="Done",
+                blocks=trainee_blocks(report, trainee, timefmt.zone(None))).to_dict()

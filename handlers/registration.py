@@ -1,220 +1,152 @@
-"""/training register, status, cancel, transfer, seats and admin; the register/transfer modals; staff buttons."""
+"""/training register, status, cancel, transfer, seats and the registration admin tools; their forms and buttons."""
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
-
-from slack_bolt.async_app import AsyncApp
 
 from bot.common import timefmt
 from bot.common.errors import Refusal
 from bot.common.people import Profile
 from bot.services import Services
 from handlers import registration_views as views
-from handlers.blocks import text_section
-from handlers.commands import Command, Handler, mention, run_safely
+from handlers.boundary import Boundary
+from handlers.requests import Action, Command, Submission
+from handlers.words import mention
 
-log = logging.getLogger(__name__)
 VIEW_BUDGET_SECONDS = 2.2  # inline errors are only possible in the acknowledgement, which Slack awaits 3 s
-
-ADMIN_USAGE = """*`/training admin`* — staff
-• `/training admin roster EVENT` — registrants and waiting list with organisations
-• `/training admin no-show EVENT @user` — record a no-show (the seat stays used)
-• `/training admin cancel-event EVENT REASON…` — cancel an event (asks to confirm), tell everyone
-• `/training seats CODE` — any organisation's seats"""
-
-
-def state_value(values: dict, block: str) -> str | list[str] | None:
-    """The value of the `value` action in a view's state, whatever the element type."""
-    element = values.get(block, {}).get("value", {})
-    if "selected_option" in element:
-        return (element["selected_option"] or {}).get("value")
-    if "selected_options" in element:
-        return [o["value"] for o in element["selected_options"]]
-    return element.get("value")
+CANCELLED_TEXT = {
+    "cancelled": "Your registration for *{title}* is cancelled and the seat returned to your organisation. You can "
+                 "register for another event with `/training register`.",
+    "left_waitlist": "You have left the waiting list of *{title}*.",
+    "forfeited": "Your registration for *{title}* is cancelled. Because the registration deadline had passed, your "
+                 "organisation's seat is forfeited; staff have been told and may move it to another event. Ask them "
+                 "at {email}.",
+}
 
 
-def routes(app: AsyncApp, services: Services) -> dict[str, Handler]:
-    """Registers the interactive listeners and returns the /training subcommands they start from."""
-    reg, moves, admin = services.registration, services.seat_moves, services.registration_admin
-    staff_email = services.settings.staff_email
+class Registration:
+    def __init__(self, services: Services) -> None:
+        self.services, self.slack, self.settings = services, services.slack, services.settings
+        self.reg, self.moves, self.admin = services.registration, services.seat_moves, services.registration_admin
 
-    async def open_register_modal(user_id: str, trigger_id: str, code: str, chosen: str | None, client) -> None:
-        profile = await services.slack.profile(user_id)
-        events = await reg.open_events()
+    # ---- /training register, and the Register buttons of the calendar ------------------------------------------
+    async def register(self, cmd: Command) -> None:
+        await cmd.ack_now()
+        await self._open_form(cmd.user_id, cmd.trigger_id, cmd.args[0] if cmd.args else "", None)
+
+    async def register_button(self, act: Action) -> None:
+        await act.ack_now()
+        await self._open_form(act.user_id, act.trigger_id, "", act.value)
+
+    async def _open_form(self, user_id: str, trigger_id: str, code: str, chosen: str | None) -> None:
+        profile = await self.slack.profile(user_id)
+        events = await self.reg.open_events()
         if not events:
             raise Refusal("No event is open for registration right now; `/training calendar` shows what is coming.")
-        await client.views_open(trigger_id=trigger_id, view=views.register_modal(
-            events, profile, timefmt.zone(profile.timezone), code, chosen))
+        await self.slack.open_view(trigger_id, views.register_modal(events, profile, timefmt.zone(profile.timezone),
+                                                                    code, chosen))
 
-    async def register(cmd: Command) -> None:
-        await cmd.ack_now()
-        await open_register_modal(cmd.user_id, cmd.trigger_id, cmd.args[0] if cmd.args else "", None,
-                                  services.slack.client)
-
-    @app.action("register_open")
-    async def register_button(ack, body, client, respond):
-        await ack()
-        user_id, value = body["user"]["id"], body["actions"][0].get("value")
-
-        async def reply(text: str) -> None:
-            await respond(text=text, response_type="ephemeral", replace_original=False)
-
-        await run_safely(reply, open_register_modal(user_id, body["trigger_id"], "", value, client), staff_email)
-
-    @app.view("register_submit")
-    async def register_submit(ack, body, view):
-        user_id, values = body["user"]["id"], view["state"]["values"]
-        slack_profile = await services.slack.profile(user_id)
-        profile = Profile(user_id=user_id, name=(state_value(values, "name") or slack_profile.name).strip(),
-                          email=(state_value(values, "email") or slack_profile.email or "").strip() or None,
+    async def register_submit(self, sub: Submission) -> None:
+        """Registering normally answers inside Slack's 3 s; when it cannot, the form says it goes on in the
+        background and the outcome follows by DM, so nobody sees a failure that succeeded."""
+        slack_profile = await self.slack.profile(sub.user_id)
+        profile = Profile(user_id=sub.user_id, name=(sub.value("name") or slack_profile.name).strip(),
+                          email=(sub.value("email") or slack_profile.email or "").strip() or None,
                           timezone=slack_profile.timezone)
-        task = asyncio.ensure_future(reg.register(
-            profile, state_value(values, "event") or "", state_value(values, "code") or "",
-            "accepted" in (state_value(values, "coc") or [])))
+        task = asyncio.ensure_future(self.reg.register(profile, sub.value("event") or "", sub.value("code") or "",
+                                                       "accepted" in (sub.value("coc") or [])))
         await asyncio.wait({task}, timeout=VIEW_BUDGET_SECONDS)
-        if not task.done():  # acknowledge before Slack gives up; the outcome follows by DM
-            await ack(response_action="update", view=views.processing_view())
-            try:
-                await reg.welcome(await task)
-            except Refusal as refusal:
-                await services.slack.dm(user_id, f"Your registration did not go through: {refusal.message}")
+        if task.done():
+            await sub.update(views.registered_view(task.result()))
             return
+        await sub.update(views.processing_view())
         try:
-            done = task.result()
+            await task
         except Refusal as refusal:
-            await ack(views.errors_for(refusal.field, refusal.message))
-            return
-        await ack(response_action="update", view=views.registered_view(done))
-        await reg.welcome(done)
+            raise Refusal(f"Your registration did not go through: {refusal.message}") from None
 
-    async def status(cmd: Command) -> None:
-        profile = await services.slack.profile(cmd.user_id)
-        items = await reg.status(cmd.user_id)
+    # ---- status, cancel, transfer ---------------------------------------------------------------------------
+    async def status(self, cmd: Command) -> None:
+        profile = await self.slack.profile(cmd.user_id)
+        items = await self.reg.status(cmd.user_id)
         await cmd.answer(f"{len(items)} registrations", views.status_blocks(items, timefmt.zone(profile.timezone)))
 
-    async def cancel(cmd: Command) -> None:
-        item = await reg.current(cmd.user_id)
+    async def cancel(self, cmd: Command) -> None:
+        item = await self.reg.current(cmd.user_id)
         if item is None:
             raise Refusal("You have no registration to cancel. `/training status` shows what you have.")
-        before = services.clock() <= item.change_deadline or item.status == "waitlisted"
+        before = self.services.clock() <= item.change_deadline or item.status == "waitlisted"
         await cmd.answer(f"Cancel {item.event.title}?",
                          views.cancel_confirm_blocks(item.event.title, item.registration_id, before))
 
-    @app.action("cancel_confirm")
-    async def cancel_confirm(ack, body, respond):
-        await ack()
+    async def cancel_confirm(self, act: Action) -> None:
+        await act.ack_now()
+        done = await self.reg.cancel(act.user_id, act.number())
+        await act.replace(CANCELLED_TEXT[done.outcome].format(title=done.event.title, email=self.settings.staff_email))
 
-        async def work() -> None:
-            done = await reg.cancel(body["user"]["id"], int(body["actions"][0]["value"]))
-            texts = {
-                "cancelled": f"Your registration for *{done.event.title}* is cancelled and the seat returned to "
-                             "your organisation. You can register for another event with `/training register`.",
-                "left_waitlist": f"You have left the waiting list of *{done.event.title}*.",
-                "forfeited": f"Your registration for *{done.event.title}* is cancelled. Because the registration "
-                             "deadline had passed, your organisation's seat is forfeited; staff have been told and "
-                             f"may move it to another event. Ask them at {staff_email}.",
-            }
-            await respond(text=texts[done.outcome], replace_original=True)
+    async def cancel_keep(self, act: Action) -> None:
+        await act.ack_now()
+        await act.replace("Nothing was changed.")
 
-        await run_safely(lambda t: respond(text=t, replace_original=False), work(), staff_email)
-
-    @app.action("cancel_keep")
-    async def cancel_keep(ack, respond):
-        await ack()
-        await respond(text="Nothing was changed.", replace_original=True)
-
-    async def transfer(cmd: Command) -> None:
+    async def transfer(self, cmd: Command) -> None:
         await cmd.ack_now()
-        profile = await services.slack.profile(cmd.user_id)
-        choice = await moves.choices(cmd.user_id)
-        await services.slack.client.views_open(trigger_id=cmd.trigger_id,
-                                               view=views.transfer_modal(choice, timefmt.zone(profile.timezone)))
+        profile = await self.slack.profile(cmd.user_id)
+        choice = await self.moves.choices(cmd.user_id)
+        await self.slack.open_view(cmd.trigger_id, views.transfer_modal(choice, timefmt.zone(profile.timezone)))
 
-    @app.view("transfer_submit")
-    async def transfer_submit(ack, body, view):
-        user_id = body["user"]["id"]
-        try:
-            registration_id = int(json.loads(view.get("private_metadata") or "{}")["registration"])
-            result = await moves.request(user_id, registration_id, state_value(view["state"]["values"], "target") or "")
-        except (ValueError, KeyError, TypeError, OverflowError):  # a tampered form
-            await ack(views.errors_for("target", "This form is out of date; close it and run `/training transfer` again."))
-            return
-        except Refusal as refusal:
-            await ack(views.errors_for("target", refusal.message))
-            return
-        if result.moved:
-            text = f":white_check_mark: Your seat moved to *{result.target.title}*. Check your DMs for the new sessions."
-        else:
-            text = ("Your request went to staff, who approve or refuse it; you'll get their answer by DM."
-                    if services.settings.staff_channel else
-                    f"Your request is saved, but the staff channel is not set up: please email {staff_email}.")
-        await ack(response_action="update", view={"type": "modal", "title": {"type": "plain_text", "text": "Move my seat"},
-                                                   "close": {"type": "plain_text", "text": "Done"},
-                                                   "blocks": [text_section(text).to_dict()]})
-        if result.moved:
-            profile = await services.slack.profile(user_id)
-            await reg.send_confirmation(user_id, timefmt.zone(profile.timezone), result.target, None)
-        elif services.settings.staff_channel:
-            posted = await services.slack.post(services.settings.staff_channel,
-                                               moves.describe(result.request), views.staff_request_blocks(result.request))
-            if posted.ok:
-                await moves.attach_message(result.request.id, posted.channel, posted.ts)
+    async def transfer_submit(self, sub: Submission) -> None:
+        result = await self.moves.request(sub.user_id, sub.meta("registration"), sub.value("target") or "")
+        await sub.update(views.moved_view(result, bool(self.settings.staff_channel), self.settings.staff_email))
 
-    async def decide(ack, body, respond, approve: bool) -> None:
-        await ack()
-        user_id = body["user"]["id"]
+    async def decide(self, act: Action, approve: bool) -> None:
+        await act.ack_now()
+        await self.moves.decide(act.number(), act.user_id, approve)
 
-        async def work() -> None:
-            view, channel, ts = await moves.decide(int(body["actions"][0]["value"]), user_id, approve)
-            channel = channel or body.get("channel", {}).get("id")
-            ts = ts or body.get("message", {}).get("ts")
-            if channel and ts:
-                await services.slack.update(channel, ts, moves.describe(view), views.staff_request_blocks(view))
+    async def approve(self, act: Action) -> None:
+        await self.decide(act, True)
 
-        await run_safely(lambda t: respond(text=t, response_type="ephemeral", replace_original=False), work(),
-                         staff_email)
+    async def refuse(self, act: Action) -> None:
+        await self.decide(act, False)
 
-    @app.action("seat_request_approve")
-    async def approve(ack, body, respond):
-        await decide(ack, body, respond, True)
-
-    @app.action("seat_request_refuse")
-    async def refuse(ack, body, respond):
-        await decide(ack, body, respond, False)
-
-    async def seats(cmd: Command) -> None:
-        report = await admin.seats(cmd.user_id, cmd.args[0] if cmd.args else None)
+    # ---- organisation contacts and staff --------------------------------------------------------------------
+    async def seats(self, cmd: Command) -> None:
+        report = await self.admin.seats(cmd.user_id, cmd.args[0] if cmd.args else None)
         await cmd.answer(f"Seats of {report.organisation}: {report.left} left", views.seats_blocks(report))
 
-    async def admin_command(cmd: Command) -> None:
-        sub = cmd.args[0].lower() if cmd.args else "help"
-        if sub == "roster" and len(cmd.args) == 2:
-            roster = await admin.roster(cmd.user_id, cmd.args[1])
-            await cmd.answer(f"Roster of {roster.slug}", views.roster_blocks(roster))
-        elif sub == "no-show" and len(cmd.args) == 3 and mention(cmd.args[2]):
-            name = await admin.mark_no_show(cmd.user_id, cmd.args[1], mention(cmd.args[2]))
-            await cmd.answer(f"{name} is marked as a no-show at `{cmd.args[1]}`; the seat stays used. They can ask "
-                             f"to re-register within {services.settings.reregister_window_days} days of the end.")
-        elif sub == "cancel-event" and len(cmd.args) >= 3:
-            reason = " ".join(cmd.args[2:])
-            roster = await admin.check_cancel_event(cmd.user_id, cmd.args[1])
-            await cmd.answer(f"Cancel {roster.slug}?", views.cancel_event_confirm_blocks(roster, reason))
-        else:
-            await cmd.answer(ADMIN_USAGE)
+    async def roster(self, cmd: Command) -> None:
+        if len(cmd.args) != 1:
+            raise Refusal("Usage: `/training admin roster EVENT`")
+        roster = await self.admin.roster(cmd.user_id, cmd.args[0])
+        await cmd.answer(f"Roster of {roster.slug}", views.roster_blocks(roster))
 
-    @app.action("cancel_event_confirm")
-    async def cancel_event_confirm(ack, body, respond):
-        await ack()
+    async def no_show(self, cmd: Command) -> None:
+        trainee = mention(cmd.args[1]) if len(cmd.args) == 2 else None
+        if trainee is None:
+            raise Refusal("Usage: `/training admin no-show EVENT @user`")
+        name = await self.admin.mark_no_show(cmd.user_id, cmd.args[0], trainee)
+        await cmd.answer(f"{name} is marked as a no-show at `{cmd.args[0]}`; the seat stays used. They can ask to "
+                         f"re-register within {self.settings.reregister_window_days} days of the end.")
 
-        async def work() -> None:
-            value = json.loads(body["actions"][0]["value"])
-            done = await admin.cancel_event(body["user"]["id"], value["slug"], value["reason"])
-            await respond(text=f"*{done.title}* is cancelled; {done.told} people were told by DM.",
-                          replace_original=True)
+    async def cancel_event(self, cmd: Command) -> None:
+        if len(cmd.args) < 2:
+            raise Refusal("Usage: `/training admin cancel-event EVENT REASON…`")
+        roster = await self.admin.check_cancel_event(cmd.user_id, cmd.args[0])
+        await cmd.answer(f"Cancel {roster.slug}?", views.cancel_event_confirm_blocks(roster, " ".join(cmd.args[1:])))
 
-        await run_safely(lambda t: respond(text=t, replace_original=False), work(), staff_email)
+    async def cancel_event_confirm(self, act: Action) -> None:
+        await act.ack_now()
+        value = act.json()
+        done = await self.admin.cancel_event(act.user_id, str(value.get("slug")), str(value.get("reason") or ""))
+        await act.replace(f"*{done.title}* is cancelled; {done.told} people were told by DM.")
 
-    return {"register": register, "status": status, "cancel": cancel, "transfer": transfer, "seats": seats,
-            "admin": admin_command}
+
+def register(boundary: Boundary, services: Services) -> Registration:
+    listeners = Registration(services)
+    boundary.action("register_open", listeners.register_button)
+    boundary.view("register_submit", listeners.register_submit, "event")
+    boundary.action("cancel_confirm", listeners.cancel_confirm)
+    boundary.action("cancel_keep", listeners.cancel_keep)
+    boundary.view("transfer_submit", listeners.transfer_submit, "target")
+    boundary.action("seat_request_approve", listeners.approve)
+    boundary.action("seat_request_refuse", listeners.refuse)
+    boundary.action("cancel_event_confirm", listeners.cancel_event_confirm)
+    return listeners

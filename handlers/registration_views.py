@@ -21,7 +21,7 @@ from slack_sdk.models.views import View
 from bot.common import timefmt
 from bot.common.people import Profile
 from bot.registration.admin import Roster, SeatsReport
-from bot.registration.seat_moves import MoveChoice, RequestView, SeatMoveService
+from bot.registration.seat_moves import MoveChoice, MoveResult, RequestView, SeatMoveService
 from bot.registration.service import Registered, StatusItem
 from bot.training_calendar.events import EventSummary
 from handlers.blocks import buttons, context, render, text_section
@@ -120,6 +120,16 @@ def transfer_modal(choice: MoveChoice, tz: ZoneInfo) -> dict:
                 blocks=blocks).to_dict()
 
 
+def moved_view(result: MoveResult, staff_channel_set: bool, staff_email: str) -> dict:
+    if result.moved:
+        text = f":white_check_mark: Your seat moved to *{result.target.title}*. Check your DMs for the new sessions."
+    elif staff_channel_set:
+        text = "Your request went to staff, who approve or refuse it; you'll get their answer by DM."
+    else:
+        text = f"Your request is saved, but the staff channel is not set up: please email {staff_email}."
+    return View(type="modal", title="Move my seat", close="Done", blocks=[text_section(text)]).to_dict()
+
+
 def staff_request_blocks(view: RequestView) -> list[dict]:
     text = SeatMoveService.describe(view)
     if view.status == "pending":
@@ -154,8 +164,3 @@ def cancel_event_confirm_blocks(r: Roster, reason: str) -> list[dict]:
     return render([text_section(f"Cancel *{r.title}* (`{r.slug}`)? {len(r.registered)} registered and "
                                 f"{len(r.waiting)} waiting will be told at once, with this reason:\n>{reason}"),
                    buttons(("Cancel the event", "cancel_event_confirm", value), ("Keep it", "cancel_keep", r.slug))])
-
-
-def errors_for(field: str | None, message: str) -> dict:
-    return {"response_action": "errors", "errors": {field or "event": message}}
-

@@ -16,8 +16,6 @@ from storage.types import UTCDateTime
 # Status of a request.
 SUBMITTED, ACKNOWLEDGED, DETAILS_REQUESTED, RESOLVED, WITHDRAWN = (
     "submitted", "acknowledged", "details_requested", "resolved", "withdrawn")
-# Delivery to the staff channel: waiting, being posted by one worker, posted, or no longer to post.
-PENDING, CLAIMED, POSTED, CANCELLED = "pending", "claimed", "posted", "cancelled"
 
 
 class AccommodationRequest(Base):
@@ -33,10 +31,6 @@ class AccommodationRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     text_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    delivery: Mapped[str] = mapped_column(String(20), default=PENDING, index=True)
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    staff_channel: Mapped[str | None] = mapped_column(String(32))
-    staff_ts: Mapped[str | None] = mapped_column(String(32))
 
     person: Mapped[Person] = relationship()
     event: Mapped[Event | None] = relationship()

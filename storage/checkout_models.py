@@ -41,8 +41,6 @@ class GetInvolvedSubmission(Base):
     state: Mapped[str] = mapped_column(String(20), default=NOT_EVALUATED)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    staff_channel: Mapped[str | None] = mapped_column(String(32))
-    staff_ts: Mapped[str | None] = mapped_column(String(32))
 
 
 class CheckoutExtension(Base):

@@ -9,15 +9,17 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def _sqlite_hooks(engine: AsyncEngine) -> None:
+def _sqlite_hooks(engine: AsyncEngine, *, foreign_keys: bool = True) -> None:
     """WAL, a busy timeout, and BEGIN IMMEDIATE so that seat counts are taken under the write lock.
 
     Without IMMEDIATE two SQLite transactions could both count the last free seat
-    before either writes (SQLAlchemy's aiosqlite recipe for explicit BEGIN).
+    before either writes (SQLAlchemy's aiosqlite recipe for explicit BEGIN). Migrations run with foreign keys
+    off: Alembic's batch mode rebuilds a table by dropping it, which would otherwise cascade to its children.
     """
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -26,7 +28,7 @@ def _sqlite_hooks(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -41,7 +43,7 @@ class Database:
     def __init__(self, url: str, *, schema: str | None = None, pool_size: int = 10) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict = {"pool_pre_ping": True}
+        kwargs: dict = {"pool_pre_ping": True, "hide_parameters": True}  # no person's text in an error or log
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
         else:
@@ -55,9 +57,19 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commits on success, rolls back on any exception."""
-        async with self.sessions() as session, session.begin():
-            yield session
+        """One unit of work: commits on success, rolls back on any exception.
+
+        A caller may put coroutine functions in `session.info["before_commit"]` (awaited with the session, last
+        thing inside the transaction) and plain callables in `session.info["after_commit"]` (called once the
+        commit has succeeded, never after a rollback).
+        """
+        async with self.sessions() as session:
+            async with session.begin():
+                yield session
+                for hook in session.info.pop("before_commit", ()):
+                    await hook(session)
+            for hook in session.info.pop("after_commit", ()):
+                hook()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -67,9 +79,17 @@ class Database:
             yield session
 
     async def upgrade(self) -> None:
-        """Apply Alembic migrations up to head on this engine's connection."""
-        async with self.engine.begin() as conn:
-            await conn.run_sync(_upgrade)
+        """Apply Alembic migrations up to head (on SQLite, on a connection of its own with foreign keys off)."""
+        engine = self.engine
+        if self.is_sqlite:
+            engine = create_async_engine(self.url, connect_args={"timeout": 30}, poolclass=NullPool)
+            _sqlite_hooks(engine, foreign_keys=False)
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(_upgrade)
+        finally:
+            if engine is not self.engine:
+                await engine.dispose()
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

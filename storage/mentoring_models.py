@@ -117,7 +117,7 @@ class MentoringMark(Base):
 
 
 class MentoringCertificate(Base):
-    """Issued once per member and group; `delivered_at` is claimed before the DM is sent."""
+    """Issued once per member and group; its DM is written to the outbox in the same transaction."""
 
     __tablename__ = "mentoring_certificates"
     __table_args__ = (UniqueConstraint("person_id", "group_id"),)
@@ -128,4 +128,3 @@ class MentoringCertificate(Base):
     role: Mapped[str] = mapped_column(String(10))
     code: Mapped[str] = mapped_column(String(20), unique=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, text)
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import UTCDateTime
@@ -138,7 +137,7 @@ class RegistrationChange(Base):
 
 
 class SeatRequest(Base):
-    """A transfer or re-registration that needs a staff decision, and the staff-channel message showing it."""
+    """A transfer or re-registration that needs a staff decision (shown on the staff board)."""
 
     __tablename__ = "seat_requests"
 
@@ -152,8 +151,6 @@ class SeatRequest(Base):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_by: Mapped[str | None] = mapped_column(String(32))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    staff_channel: Mapped[str | None] = mapped_column(String(32))
-    staff_ts: Mapped[str | None] = mapped_column(String(32))
 
     registration: Mapped[Registration] = relationship()
     source_event: Mapped[Event] = relationship(foreign_keys=[source_event_id])

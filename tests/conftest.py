@@ -1,8 +1,11 @@
 """Shared fixtures: databases (SQLite and PostgreSQL, a clean schema each), the fake Slack, the running app."""
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import os
+import shutil
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -11,7 +14,7 @@ import asyncpg
 import pytest
 from aiohttp import ClientSession, web
 
-from bot.app import SERVICES, create_web_app
+from bot.app import SERVICES, build_services, create_web_app
 from bot.config import Settings
 from bot.services import Services
 from bot.slack.client import make_client
@@ -40,32 +43,91 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+BOTH = "both_databases"
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", f"{BOTH}: run on PostgreSQL as well as SQLite (storage, locking, "
+                                       "concurrency, the CLI contract); every other test runs on SQLite only")
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """`backend` is SQLite, and also PostgreSQL for the tests (or modules) marked both_databases."""
+    if "backend" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker(BOTH) is not None
+        metafunc.parametrize("backend", ["sqlite", "postgresql"] if both else ["sqlite"], indirect=True)
+
+
+@pytest.fixture
 def backend(request) -> str:
     return request.param
 
 
-@pytest.fixture
-async def db_url(backend, tmp_path):
-    """A database URL (and schema) that no other test uses."""
-    if backend == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}", None
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+async def _admin(sql: str) -> None:
     conn = await asyncpg.connect(PG_DSN)
-    await conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        yield PG_URL, schema
+        await conn.execute(sql)
     finally:
-        await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
         await conn.close()
+
+
+def pg_database_url(name: str) -> str:
+    return f"{PG_URL.rsplit('/', 1)[0]}/{name}"
+
+
+async def _migrate(url: str) -> None:
+    database = Database(url)
+    try:
+        await database.upgrade()
+    finally:
+        await database.dispose()
+
+
+def _run_apart(work) -> None:
+    """Run a coroutine to completion on a loop of its own (session fixtures are set up while a test's loop runs)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, work).result()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """Migrated once per test session; each test gets a copy of the file."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _run_apart(_migrate(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template():
+    """A PostgreSQL template database migrated once per test session; each test gets CREATE DATABASE … TEMPLATE."""
+    name = f"tb_template_{uuid.uuid4().hex[:10]}"
+    _run_apart(_admin(f'CREATE DATABASE "{name}"'))
+    _run_apart(_migrate(pg_database_url(name)))
+    yield name
+    _run_apart(_admin(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def db_url(backend, tmp_path, request):
+    """The URL of a freshly migrated database of the test's own (and no schema: kept for PostgreSQL-schema users)."""
+    if backend == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite+aiosqlite:///{path}", None
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"tb_{uuid.uuid4().hex[:12]}"
+    await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield pg_database_url(name), None
+    finally:
+        await _admin(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
 async def db(db_url):
     url, schema = db_url
     database = Database(url, schema=schema)
-    await database.upgrade()
     yield database
     await database.dispose()
 
@@ -114,7 +176,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def services(settings, db, clock) -> Services:
-    return Services(settings=settings, db=db, slack=SlackGateway(make_client(settings, retries=2)), clock=clock)
+    return build_services(settings, db=db, gateway=SlackGateway(make_client(settings, retries=2)), clock=clock)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Plain data the checkout service hands to handlers, the App Home and the scheduler."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.checkout import rules
@@ -38,8 +38,6 @@ class SubmissionView:
     state: str
     evaluated_by: str | None
     edited: bool
-    staff_channel: str | None
-    staff_ts: str | None
 
 
 @dataclass(frozen=True)
@@ -102,29 +100,11 @@ class CheckoutDeadline:
 
 
 @dataclass(frozen=True)
-class IssuedCertificate:
-    user_id: str | None
-    view: CertificateView
-
-
-@dataclass
-class Notices:
-    """What to tell people once the transaction has committed."""
-
-    dms: list[tuple[str, str]] = field(default_factory=list)
-    certificates: list[IssuedCertificate] = field(default_factory=list)
-
-    def dm(self, user_id: str | None, text: str) -> None:
-        if user_id:
-            self.dms.append((user_id, text))
-
-
-@dataclass(frozen=True)
 class Evaluated:
     summary: CheckoutSummary
     step: str
     state: str
-    notices: Notices
+    certified: bool  # the evaluation completed the checkout
 
 
 @dataclass(frozen=True)
@@ -133,7 +113,6 @@ class Marked:
     marked: list[str]
     already: list[str]
     unmatched: list[tuple[str, str]]  # (what was given, why it did not match)
-    notices: Notices
 
 
 @dataclass(frozen=True)
@@ -142,4 +121,3 @@ class Extended:
     months: int
     deadline: datetime
     capped: bool
-    notices: Notices

@@ -2,7 +2,7 @@
 
 Each trainee's checkout belongs to their latest active registration for an event that has ended. Writes lock
 that registration's row, so two evaluations finishing the last two steps at once still issue one certificate.
-DMs and the certificate upload are collected as Notices and sent after the commit (and after Slack's ack).
+DMs, staff-board posts and the certificate upload are written to the outbox in the same transaction.
 """
 from __future__ import annotations
 
@@ -27,9 +27,7 @@ from bot.checkout.data import (
     Evaluated,
     Extended,
     ExtensionView,
-    IssuedCertificate,
     Marked,
-    Notices,
     StepView,
     SubmissionView,
 )
@@ -38,7 +36,9 @@ from bot.common import people, roles, timefmt
 from bot.common.errors import InputError, NotAllowed, Refusal
 from bot.config import Settings
 from bot.registration import queries as q
+from bot.slack.board import StaffBoard
 from bot.slack.gateway import SlackGateway
+from bot.slack.outbox import Message, Outbox, dm, to_staff
 from bot.training_calendar import events as calendar
 from storage.checkout_models import Certificate, CheckoutExtension, CheckoutStep, GetInvolvedSubmission
 from storage.db import Database
@@ -58,9 +58,14 @@ class _Located:
 
 
 class CheckoutService:
-    def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime], slack: SlackGateway) -> None:
-        self.db, self.settings, self.clock, self.slack = db, settings, clock, slack
-        self.attendance = AttendanceService(db, settings, clock)
+    """`render` draws a Get Involved submission's staff-board message (Block Kit, from handlers); `gateway` gives
+    Slack profiles (a roster record is linked by the email a Slack profile shows)."""
+
+    def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime], outbox: Outbox,
+                 board: StaffBoard, render: Callable[[SubmissionView], list[dict]], attendance: AttendanceService,
+                 gateway: SlackGateway) -> None:
+        self.db, self.settings, self.clock, self.outbox = db, settings, clock, outbox
+        self.board, self.render, self.attendance, self.gateway = board, render, attendance, gateway
 
     # ---- the trainee -------------------------------------------------------------------
     async def summary_for(self, user_id: str) -> CheckoutSummary | None:
@@ -70,12 +75,9 @@ class CheckoutService:
         if located is None:
             return None
         statuses = await self._attendance([located])
-        notices = Notices()
         async with self.db.transaction() as s:
             reg = await self._lock(s, located.registration_id)
-            summary = await self._settle(s, reg, statuses, notices)
-        await self.deliver(notices)
-        return summary
+            return await self._settle(s, reg, statuses)
 
     async def get_involved_form(self, user_id: str) -> CheckoutSummary:
         """The summary to prefill the Get Involved modal, refused when nothing can be submitted."""
@@ -112,13 +114,13 @@ class CheckoutService:
             latest.kind, latest.url, latest.activity_date, latest.notes = form.kind, form.url, form.day, form.notes
             latest.updated_at = now
             await s.flush()
-            return self._submission_view(latest, reg, step)
+            view = self._submission_view(latest, reg, step)
+            self._show(s, view)
+            return view
 
-    async def attach_message(self, submission_id: int, channel: str | None, ts: str | None) -> None:
-        """Remember the staff-channel message showing a submission, to update it later."""
-        async with self.db.transaction() as s:
-            submission = await s.get(GetInvolvedSubmission, submission_id)
-            submission.staff_channel, submission.staff_ts = channel, ts
+    def _show(self, s: AsyncSession, sub: SubmissionView) -> None:
+        """A Get Involved submission on the staff board (posted once, then edited as it is evaluated)."""
+        self.board.show(s, f"get_involved:{sub.id}", describe_submission(sub), self.render(sub))
 
     async def send_certificate(self, user_id: str) -> CertificateView:
         """Send the trainee's certificate again (the same code), e.g. when the first DM went missing."""
@@ -128,9 +130,9 @@ class CheckoutService:
                                                             Certificate.kind == INSTRUCTOR)
                                   .order_by(Certificate.id.desc()).limit(1)) if person_id else None
             view = await self._certificate_view(s, cert) if cert else None
-        if view is None:
-            raise Refusal("You have no certificate yet: `/training checkout` shows the steps left.")
-        await self.deliver(Notices(certificates=[IssuedCertificate(user_id, view)]))
+            if view is None:
+                raise Refusal("You have no certificate yet: `/training checkout` shows the steps left.")
+            self.outbox.add(s, _certificate_message(user_id, view))
         return view
 
     # ---- trainers and staff --------------------------------------------------------------
@@ -147,20 +149,16 @@ class CheckoutService:
         """The trainee's checkout for an evaluator (trainers of their event and staff)."""
         located = await self._locate_registration(registration_id)
         statuses = await self._attendance([located])
-        notices = Notices()
         async with self.db.transaction() as s:
             reg = await self._lock(s, registration_id)
             await self._require_evaluator(s, actor, reg)
-            summary = await self._settle(s, reg, statuses, notices)
-        await self.deliver(notices)
-        return summary
+            return await self._settle(s, reg, statuses)
 
     async def evaluate(self, actor: str, registration_id: int, step: str, state: str, notes: str | None) -> Evaluated:
         rules.check_evaluation(step, state, notes)
         notes = (notes or "").strip() or None
         located = await self._locate_registration(registration_id)
         statuses = await self._attendance([located])
-        notices = Notices()
         async with self.db.transaction() as s:
             reg = await self._lock(s, registration_id)
             await self._require_evaluator(s, actor, reg)
@@ -171,9 +169,11 @@ class CheckoutService:
                 latest = await self._latest_submission(s, reg.id)
                 if latest is not None:
                     latest.state = state
-            notices.dm(reg.person.slack_user_id, _evaluation_text(step, state, notes, actor, reg.event.title))
-            summary = await self._settle(s, reg, statuses, notices)
-        return Evaluated(summary, step, state, notices)
+            self._tell(s, reg, _evaluation_text(step, state, notes, actor, reg.event.title))
+            summary = await self._settle(s, reg, statuses)
+            if step == rules.GET_INVOLVED and summary.submission is not None:
+                self._show(s, summary.submission)
+        return Evaluated(summary, step, state, summary.certificate is not None)
 
     async def mark(self, actor: str, which: str, people_given: list[str]) -> Marked:
         """Pass one step (welcome, demo or training) for many trainees at once: the attendees of one session.
@@ -197,7 +197,7 @@ class CheckoutService:
             else:
                 found.setdefault(located.registration_id, (given, located))
         statuses = await self._attendance([located for _, located in found.values()])
-        marked, already, notices = [], [], Notices()
+        marked, already = [], []
         async with self.db.transaction() as s:
             for reg_id, (given, _) in sorted(found.items()):  # one locking order: no deadlock between two marks
                 reg = await self._lock(s, reg_id)
@@ -210,10 +210,9 @@ class CheckoutService:
                     continue
                 self._record(row, rules.PASSED, None, actor)
                 marked.append(reg.person.name)
-                notices.dm(reg.person.slack_user_id,
-                           _evaluation_text(step, rules.PASSED, None, actor, reg.event.title))
-                await self._settle(s, reg, statuses, notices)
-        return Marked(step, marked, already, unmatched, notices)
+                self._tell(s, reg, _evaluation_text(step, rules.PASSED, None, actor, reg.event.title))
+                await self._settle(s, reg, statuses)
+        return Marked(step, marked, already, unmatched)
 
     async def extend(self, actor: str, trainee_user_id: str, months: int = 3) -> Extended:
         """Staff extend a checkout deadline; each extension is kept, and none goes past one year after the training."""
@@ -223,7 +222,6 @@ class CheckoutService:
         located = await self._locate_person(person_id) if person_id else None
         if located is None or not located.ended:
             raise Refusal(f"<@{trainee_user_id}> has no finished training to extend the checkout of.")
-        notices = Notices()
         async with self.db.transaction() as s:
             reg = await self._lock(s, located.registration_id)
             await self._require_open(s, reg)
@@ -234,31 +232,15 @@ class CheckoutService:
             s.add(CheckoutExtension(registration_id=reg.id, granted_at=self.clock(), months=months,
                                     new_deadline=new, granted_by=actor))
             tz = timefmt.zone(reg.person.timezone)
-            notices.dm(reg.person.slack_user_id,
+            self._tell(s, reg,
                        f":calendar: Your checkout deadline for *{reg.event.title}* is extended by {months} months "
                        f"(granted by <@{actor}>): it is now *{timefmt.day(new, tz)}*. "
                        "`/training checkout` shows your steps.")
-        return Extended(reg.person.name, months, new, new == cap, notices)
+        return Extended(reg.person.name, months, new, new == cap)
 
-    async def deliver(self, notices: Notices) -> None:
-        """Send the DMs, then each certificate as a PDF in the trainee's DM; staff hear of a failed upload."""
-        for user_id, text in notices.dms:
-            await self.slack.dm(user_id, text)
-        for issued in notices.certificates:
-            cert = issued.view
-            problem = "they have no Slack account"
-            if issued.user_id:
-                pdf = render_certificate(cert.kind_label, cert.name, cert.issued_on, cert.code,
-                                         details="has completed The Carpentries Instructor Training and its checkout")
-                sent = await self.slack.upload(
-                    issued.user_id, f"certificate-{cert.code}.pdf", pdf, title=f"Certificate: {cert.kind_label}",
-                    comment=f":tada: Congratulations, {cert.name}: you are a certified {cert.kind_label}! Here is "
-                            f"your certificate; its verification code is *{cert.code}*.")
-                problem = "" if sent.ok else f"Slack said {sent.error}"
-            if problem and self.settings.staff_channel:
-                await self.slack.post(self.settings.staff_channel,
-                                      f":warning: The certificate of {cert.name} ({cert.code}) could not be sent "
-                                      f"by DM: {problem}.")
+    def _tell(self, s: AsyncSession, reg: Registration, text: str) -> None:
+        if reg.person.slack_user_id:
+            self.outbox.add(s, dm(reg.person.slack_user_id, text, origin="checkout"))
 
     # ---- for the CLI, the scheduler and the App Home ---------------------------------------------
     async def verify(self, code: str) -> CertificateView | None:
@@ -322,7 +304,7 @@ class CheckoutService:
             person = await people.by_slack_id(s, user_id)
         if person is not None:
             return person.id
-        profile = await self.slack.profile(user_id)
+        profile = await self.gateway.profile(user_id)
         if not profile.email:
             return None
         async with self.db.transaction() as s:
@@ -417,8 +399,8 @@ class CheckoutService:
         await s.flush()
         return rows
 
-    async def _settle(self, s: AsyncSession, reg: Registration, statuses: dict[tuple[str, int], str],
-                      notices: Notices) -> CheckoutSummary:
+    async def _settle(self, s: AsyncSession, reg: Registration, statuses: dict[tuple[str, int], str]
+                      ) -> CheckoutSummary:
         """Steps created once the event has ended, training passed from attendance, the certificate when all passed."""
         now = self.clock()
         steps: dict[str, CheckoutStep] = {}
@@ -429,10 +411,10 @@ class CheckoutService:
                 self._record(training, rules.PASSED, "Present for the whole training (Zoom reports).",
                              rules.ATTENDANCE)
             if rules.all_passed({k: v.state for k, v in steps.items()}) and not await self._certificate(s, reg.id):
-                await self._issue(s, reg, notices)
+                await self._issue(s, reg)
         return await self._summary(s, reg, steps)
 
-    async def _issue(self, s: AsyncSession, reg: Registration, notices: Notices) -> None:
+    async def _issue(self, s: AsyncSession, reg: Registration) -> None:
         code = new_verification_code()
         while await s.scalar(select(Certificate.id).where(Certificate.code == code)):
             code = new_verification_code()
@@ -441,7 +423,12 @@ class CheckoutService:
                            registration_id=reg.id)
         s.add(cert)
         await s.flush()
-        notices.certificates.append(IssuedCertificate(reg.person.slack_user_id, await self._certificate_view(s, cert)))
+        view = await self._certificate_view(s, cert)
+        if reg.person.slack_user_id:
+            self.outbox.add(s, _certificate_message(reg.person.slack_user_id, view))
+        else:
+            self.outbox.add(s, to_staff(f":warning: The certificate of {view.name} ({view.code}) could not be sent "
+                                        "by DM: they have no Slack account.", origin="checkout"))
 
     async def _summary(self, s: AsyncSession, reg: Registration, steps: dict[str, CheckoutStep]) -> CheckoutSummary:
         extensions = await self._extensions(s, reg.id)
@@ -472,7 +459,7 @@ class CheckoutService:
             id=sub.id, registration_id=reg.id, trainee=reg.person.name, trainee_user_id=reg.person.slack_user_id,
             event_slug=reg.event.slug, kind=sub.kind, url=sub.url, day=sub.activity_date, notes=sub.notes,
             state=sub.state, evaluated_by=step.evaluated_by if step and sub.state != rules.NOT_EVALUATED else None,
-            edited=sub.updated_at > sub.submitted_at, staff_channel=sub.staff_channel, staff_ts=sub.staff_ts)
+            edited=sub.updated_at > sub.submitted_at)
 
     @staticmethod
     async def _extensions(s: AsyncSession, registration_id: int) -> list[CheckoutExtension]:
@@ -558,3 +545,11 @@ def describe_submission(sub: SubmissionView) -> str:
     return "\n".join(lines)
 
 
+
+
+def _certificate_message(user_id: str, cert: CertificateView) -> Message:
+    pdf = render_certificate(cert.kind_label, cert.name, cert.issued_on, cert.code,
+                             details="has completed The Carpentries Instructor Training and its checkout")
+    return Message(user_id, f":tada: Congratulations, {cert.name}: you are a certified {cert.kind_label}! Here is "
+                            f"your certificate; its verification code is *{cert.code}*.", action="upload",
+                   file_name=f"certificate-{cert.code}.pdf", file=pdf, origin="certificate")

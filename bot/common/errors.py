@@ -30,3 +30,11 @@ def is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, (OperationalError, InterfaceError, PoolTimeout, OSError, ConnectionError))
+
+
+class TriggerExpired(Exception):
+    """Slack's trigger for opening a form had expired (it lives about 3 seconds)."""
+
+
+class SlackUnavailable(Exception):
+    """Slack could not be reached (5xx, DNS, a dropped connection): nothing was done; try again."""

@@ -1,6 +1,7 @@
 """Logging that never shows tokens or secrets, whatever a library decides to log."""
 from __future__ import annotations
 
+import functools
 import logging
 import re
 
@@ -38,3 +39,28 @@ def configure_logging(secrets: list[str], level: int = logging.INFO) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+class _WithoutSqlParameters(logging.Filter):
+    """aiosqlite logs each call at DEBUG with its SQL parameters (a person's text, say): keep the call's name,
+    drop its arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(getattr(a.func, "__qualname__", "call") if isinstance(a, functools.partial) else a
+                                for a in record.args)
+        return True
+
+
+def hide_sql_parameters() -> None:
+    logger = logging.getLogger("aiosqlite")
+    if not any(isinstance(f, _WithoutSqlParameters) for f in logger.filters):
+        logger.addFilter(_WithoutSqlParameters())
+
+
+def quiet_logger(name: str) -> logging.Logger:
+    """A logger for the Slack client: slack_sdk logs request bodies (messages, tokens' neighbours) at DEBUG
+    whenever its logger's own level is DEBUG or unset."""
+    logger = logging.getLogger(name)
+    logger.setLevel(logging.WARNING)
+    return logger

@@ -67,3 +67,25 @@ async def holders(session: AsyncSession, role: str) -> list[tuple[str, str | Non
                                  .outerjoin(Person, Person.slack_user_id == Role.slack_user_id)
                                  .where(Role.role == role, Role.scope == ""))
     return [(user, tz) for user, tz in rows.all()]
+
+
+ROLE_NAMES = {STAFF: "Carpentries staff", TRAINER: "trainers and Carpentries staff",
+              COORDINATOR: "mentoring coordinators and Carpentries staff",
+              CONTACT: "organisation contacts and Carpentries staff"}
+
+
+class Access:
+    """The coarse check a command's table asks for before anything is looked up: does the person hold the role
+    anywhere (staff pass every check)? Scoped checks (this event's trainers) stay with the services."""
+
+    def __init__(self, db) -> None:
+        self.db = db
+
+    async def require(self, user_id: str, role: str | None, what: str) -> None:
+        if role is None:
+            return
+        async with self.db.read() as s:
+            found = await s.scalar(select(Role.id).where(
+                Role.slack_user_id == user_id, or_(Role.role == STAFF, Role.role == role)).limit(1))
+        if found is None:
+            raise NotAllowed(f"{what} is for {ROLE_NAMES[role]}.")

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import logging
 
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bot.common.errors import Refusal
 from bot.mentoring.rules import with_suffix
+from bot.slack.errors import reason
+from bot.slack.gateway import SlackGateway
 
 log = logging.getLogger(__name__)
 
@@ -22,35 +21,34 @@ _HINTS = {
 
 
 def _explain(exc: Exception) -> str:
-    if isinstance(exc, SlackApiError):
-        error = str(exc.response.get("error") or exc.response.status_code)
-        return f"{error}: {_HINTS[error]}" if error in _HINTS else error
-    return "Slack could not be reached"
+    error = reason(exc)
+    if error in _HINTS:
+        return f"{error}: {_HINTS[error]}"
+    return error if error.islower() else "Slack could not be reached"
 
 
 class ChannelMaker:
-    def __init__(self, client: AsyncWebClient) -> None:
-        self.client = client
+    def __init__(self, gateway: SlackGateway) -> None:
+        self.gateway = gateway
 
     async def create(self, base: str) -> tuple[str, str]:
         """(channel id, name) of a new private channel named `base`, or `base-2`, `base-3`… if taken."""
         for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
             name = with_suffix(base, attempt)
             try:
-                resp = await self.client.conversations_create(name=name, is_private=True)
+                return await self.gateway.create_private_channel(name)
             except Exception as exc:  # noqa: BLE001 - every failure becomes the coordinator's answer
-                if isinstance(exc, SlackApiError) and exc.response.get("error") == "name_taken":
+                if reason(exc) == "name_taken":
                     continue
                 log.warning("conversations.create %s failed: %s", name, _explain(exc))
                 raise Refusal(f"Slack refused to create the private channel #{name} ({_explain(exc)}). "
                               "Nothing was created or saved.") from None
-            return resp["channel"]["id"], resp["channel"]["name"]
         raise Refusal(f"Slack says #{base} and the names up to #{with_suffix(base, MAX_NAME_ATTEMPTS)} are all taken. "
                       "Nothing was saved; archive or rename old channels, then approve again.")
 
     async def invite(self, channel_id: str, name: str, user_ids: list[str]) -> None:
         try:
-            await self.client.conversations_invite(channel=channel_id, users=",".join(user_ids))
+            await self.gateway.invite(channel_id, user_ids)
         except Exception as exc:  # noqa: BLE001
             log.warning("conversations.invite to %s failed: %s", name, _explain(exc))
             raise Refusal(f"Slack refused to invite the members to #{name} ({_explain(exc)}), so the group was not "
@@ -59,7 +57,7 @@ class ChannelMaker:
     async def archive_advice(self, channel_id: str, name: str) -> str:
         """Archive a channel left without a group; say what the coordinator still has to do."""
         try:
-            await self.client.conversations_archive(channel=channel_id)
+            await self.gateway.archive(channel_id)
         except Exception as exc:  # noqa: BLE001
             log.warning("conversations.archive %s failed: %s", name, _explain(exc))
             return f"Please archive the empty channel #{name} in Slack."

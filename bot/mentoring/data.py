@@ -126,7 +126,6 @@ class Proposals:
 @dataclass(frozen=True)
 class Approved:
     group: GroupInfo
-    intro_posted: bool
 
 
 @dataclass(frozen=True)

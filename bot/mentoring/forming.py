@@ -20,7 +20,7 @@ from bot.mentoring.data import Approved, GroupProposal, Proposals, ProposedMembe
 from bot.mentoring.match import GENERAL, Signup, describe_slots, propose_groups
 from bot.mentoring.rules import MENTEE, MENTOR, RunDates
 from bot.mentoring.texts import IntroMember, introduction
-from bot.slack.gateway import SlackGateway
+from bot.slack.outbox import Message, Outbox
 from storage.db import Database
 from storage.mentoring_models import GROUPED, OPEN, MentoringGroup, MentoringMember, MentoringSignup
 
@@ -49,9 +49,9 @@ class _Plan:
 
 
 class GroupForming:
-    def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime], slack: SlackGateway) -> None:
-        self.db, self.settings, self.clock, self.slack = db, settings, clock, slack
-        self.channels = ChannelMaker(slack.client)
+    def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime], outbox: Outbox,
+                 channels: ChannelMaker) -> None:
+        self.db, self.settings, self.clock, self.outbox, self.channels = db, settings, clock, outbox, channels
 
     async def proposals(self, user_id: str) -> Proposals:
         async with self.db.transaction() as s:
@@ -80,7 +80,7 @@ class GroupForming:
         return Proposals(groups, unmatched)
 
     async def approve(self, user_id: str, mentor_signup: int, mentee_signups: list[int], topic: str) -> Approved:
-        """Create the private channel, invite everyone, then save the group in one transaction.
+        """Create the private channel, invite everyone, then save the group and its introduction in one transaction.
 
         Slack comes first so that a refusal leaves nothing in the database; if saving fails after the
         channel was made, the coordinator is told so (and the empty channel archived if Slack lets us).
@@ -94,13 +94,13 @@ class GroupForming:
         try:
             async with self.db.transaction() as s:
                 group = await self._save(s, plan, channel_id, name, user_id)
+                self.outbox.add(s, Message(channel_id, self._introduction(plan), origin="mentoring_introduction"))
         except Exception as exc:
             log.exception("mentoring group for #%s not saved", name)
             problem = exc.message if isinstance(exc, Refusal) else "the database refused the change"
             raise Refusal(f"The private channel #{name} was created and everyone invited, but the group could "
                           f"not be saved: {problem}. {await self.channels.archive_advice(channel_id, name)}") from exc
-        posted = await self.slack.post(channel_id, self._introduction(plan))
-        return Approved(q.info(group, self.clock().date()), posted.ok)
+        return Approved(q.info(group, self.clock().date()))
 
     async def _plan(self, s: AsyncSession, mentor_id: int, mentee_ids: list[int], topic: str) -> _Plan:
         """The proposal, checked again against the sign-ups as they are now."""

@@ -39,7 +39,6 @@ from bot.mentoring.forming import GroupForming
 from bot.mentoring.match import describe_slots, weekly_slots_utc
 from bot.mentoring.rules import MENTEE, MENTOR
 from bot.mentoring.texts import day
-from bot.slack.gateway import SlackGateway
 from storage.db import Database
 from storage.mentoring_models import (
     GROUPED,
@@ -58,10 +57,10 @@ LATEST_UTC_OFFSET = timedelta(hours=14)  # a day has begun somewhere once UTC+14
 
 
 class MentoringService:
-    def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime], slack: SlackGateway) -> None:
-        self.db, self.settings, self.clock, self.slack = db, settings, clock, slack
-        self.forming = GroupForming(db, settings, clock, slack)
-        self.certificates = CertificateIssuer(db, clock, slack)
+    def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime], forming: GroupForming,
+                 certificates: CertificateIssuer) -> None:
+        self.db, self.settings, self.clock = db, settings, clock
+        self.forming, self.certificates = forming, certificates
 
     # ---- signing up -------------------------------------------------------------------------------
     async def current_signup(self, user_id: str) -> SignupView | None:

@@ -7,19 +7,22 @@ wrote about them is deleted, and mentions of them in other free text are replace
 """
 from __future__ import annotations
 
+import base64
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import String, delete, false, func, or_, select, update
+from sqlalchemy import JSON, String, Text, cast, delete, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from bot.accommodation.service import AccommodationService
 from bot.attendance import compute as ac
 from bot.common.errors import InputError
 from bot.zoom.reports import ParticipantRow
-from storage.accommodation_models import CANCELLED, PENDING, AccommodationChange, AccommodationRequest
+from storage.accommodation_models import AccommodationChange, AccommodationRequest
 from storage.checkout_models import Certificate, CheckoutExtension, CheckoutStep, GetInvolvedSubmission
 from storage.db import Database
 from storage.mentoring_models import (
@@ -47,6 +50,7 @@ from storage.models import (
     Role,
     SeatRequest,
 )
+from storage.outbox_models import LIVE, OutboxMessage
 from storage.reminder_models import Reminder
 
 SLACK_ID = re.compile(r"<?@?([UW][A-Z0-9]{2,31})(?:\|[^>]*)?>?")
@@ -68,12 +72,12 @@ ACTORS: dict[type[Base], tuple[InstrumentedAttribute, ...]] = {
 }
 # Free text that may mention anyone (staff notes, reminder texts, audit details).
 FREE_TEXT = (RegistrationChange.detail, AccommodationChange.note, CheckoutStep.notes, GetInvolvedSubmission.notes,
-             Event.cancel_reason, Reminder.text, Reminder.last_error)
+             Event.cancel_reason, OutboxMessage.text, OutboxMessage.blocks, OutboxMessage.then)
 TABLES: tuple[type[Base], ...] = (
     Person, Role, Registration, RegistrationChange, SeatRequest, AccommodationRequest, AccommodationChange,
     CheckoutStep, GetInvolvedSubmission, CheckoutExtension, Certificate, AttendanceImport, AttendanceRow,
     AttendanceAlias, LiveInterval, MentoringSignup, MentoringGroup, MentoringMember, MentoringMeeting,
-    MentoringAttendee, MentoringMark, MentoringCertificate, Reminder)
+    MentoringAttendee, MentoringMark, MentoringCertificate, Reminder, OutboxMessage)
 
 
 @dataclass(frozen=True)
@@ -101,8 +105,10 @@ class Subject:
 
 
 class PrivacyService:
-    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
-        self.db, self.clock = db, clock
+    """Forgetting someone also redacts the copies of their accommodation requests in Slack (`accommodation`)."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime], accommodation: AccommodationService) -> None:
+        self.db, self.clock, self.accommodation = db, clock, accommodation
 
     async def export(self, identifier: str) -> dict:
         """{"exported_at", "person_id", "tables": {table: [row, …]}}; rows of other people's records that
@@ -141,7 +147,12 @@ class PrivacyService:
             await run("attendance_aliases", "deleted", delete(AttendanceAlias).where(owned[AttendanceAlias]))
             await run("roles", "deleted", delete(Role).where(owned[Role]))
             await run("reminders", "deleted", delete(Reminder).where(owned[Reminder]))
-            removed += await _forget_accommodation(s, owned[AccommodationRequest], now, actor)
+            await run("outbox", "messages to them not sent yet deleted", delete(OutboxMessage).where(
+                owned[OutboxMessage], OutboxMessage.status.in_(LIVE)))
+            await run("outbox", "recipient of messages sent to them replaced", update(OutboxMessage).where(
+                owned[OutboxMessage]).values(recipient=alias, ref=None))
+            requests = list(await s.scalars(select(AccommodationRequest.id).where(owned[AccommodationRequest])))
+            removed += await _forget_accommodation(s, requests, now, actor)
             await run("get_involved_submissions", "links and notes deleted", update(GetInvolvedSubmission).where(
                 owned[GetInvolvedSubmission]).values(url=None, notes=None))
             await run("checkout_steps", "notes deleted", update(CheckoutStep).where(
@@ -161,6 +172,9 @@ class PrivacyService:
                               update(model).where(_is(column, sid)).values({column.key: alias}))
             if person:
                 person.name, person.email, person.slack_user_id, person.timezone = name, None, None, None
+            await s.flush()
+            for request_id in requests:
+                await self.accommodation.redact_in_slack(s, request_id, forget=True)
         return Forgotten(name, removed)
 
 
@@ -185,7 +199,8 @@ async def find(s: AsyncSession, identifier: str, lock: bool = False) -> Subject:
 
 
 async def _holds_slack_id(s: AsyncSession, sid: str) -> bool:
-    columns = [Role.slack_user_id, Reminder.recipient, *(c for cs in ACTORS.values() for c in cs)]
+    columns = [Role.slack_user_id, Reminder.recipient, OutboxMessage.recipient,
+               *(c for cs in ACTORS.values() for c in cs)]
     for column in columns:
         if await s.scalar(select(column.class_.id).where(column == sid).limit(1)):
             return True
@@ -211,6 +226,7 @@ async def _owned(s: AsyncSession, who: Subject) -> dict[type[Base], object]:
         MentoringGroup: _is(MentoringGroup.mentor_id, pid), MentoringMember: _is(MentoringMember.person_id, pid),
         MentoringAttendee: _is(MentoringAttendee.person_id, pid), MentoringMark: _is(MentoringMark.person_id, pid),
         MentoringCertificate: _is(MentoringCertificate.person_id, pid), Reminder: _is(Reminder.recipient, sid),
+        OutboxMessage: _is(OutboxMessage.recipient, sid),
     }
 
 
@@ -237,16 +253,14 @@ async def _attendance(s: AsyncSession, person: Person) -> tuple[list[int], list[
     return found[0], found[1]
 
 
-async def _forget_accommodation(s: AsyncSession, requests, now: datetime, actor: str) -> list[tuple[str, int, str]]:
+async def _forget_accommodation(s: AsyncSession, ids: list[int], now: datetime, actor: str
+                                ) -> list[tuple[str, int, str]]:
     """As a withdrawal or the retention period does: text, contact and staff notes go, the history stays."""
-    ids = list(await s.scalars(select(AccommodationRequest.id).where(requests)))
     texts = list(await s.scalars(select(AccommodationRequest).where(
         AccommodationRequest.id.in_(ids), AccommodationRequest.text_deleted_at.is_(None))))
     for request in texts:
         request.text = request.contact = None
         request.text_deleted_at = now
-        if request.delivery == PENDING:
-            request.delivery = CANCELLED
         s.add(AccommodationChange(request_id=request.id, action="delete text (forget)", status=request.status,
                                   actor=actor, at=now))
     notes = (await s.execute(update(AccommodationChange).where(
@@ -267,15 +281,19 @@ def _mentions(who: Subject) -> tuple[list[str], re.Pattern]:
 
 async def _scrub(s: AsyncSession, column: InstrumentedAttribute, words: list[str], pattern: re.Pattern,
                  placeholder: str) -> int:
-    """Replace the mentions in one free-text column; returns how many rows changed."""
-    model = column.class_
+    """Replace the mentions in one free-text column (or JSON column: messages' blocks); returns how many rows
+    changed."""
+    model, is_json = column.class_, isinstance(column.type, JSON)
+    searched = cast(column, Text) if is_json else column
     candidates = await s.execute(select(model.id, column).where(
-        or_(*(column.icontains(w, autoescape=True) for w in words))))
+        or_(*(searched.icontains(w, autoescape=True) for w in words))))
     changed = 0
-    for row_id, text in candidates.all():
+    for row_id, value in candidates.all():
+        text = json.dumps(value) if is_json else value
         new = pattern.sub(placeholder, text)
         if new != text:
-            await s.execute(update(model).where(model.id == row_id).values({column.key: new})
+            await s.execute(update(model).where(model.id == row_id)
+                            .values({column.key: json.loads(new) if is_json else new})
                             .execution_options(synchronize_session=False))
             changed += 1
     return changed
@@ -297,5 +315,7 @@ def _plain(row: Base, full: bool) -> dict:
     for attr in row.__mapper__.column_attrs:
         if full or attr.key in actors or not isinstance(attr.columns[0].type, String):
             value = getattr(row, attr.key)
+            if isinstance(value, bytes):
+                value = base64.b64encode(value).decode()
             out[attr.key] = value.isoformat() if isinstance(value, (date, datetime)) else value
     return out

@@ -14,7 +14,7 @@ from bot.common.errors import NotAllowed, Refusal
 from bot.config import Settings
 from bot.registration import queries as q
 from bot.registration import texts
-from bot.slack.gateway import SlackGateway
+from bot.slack.outbox import Outbox, dm
 from bot.training_calendar import events as calendar
 from storage.db import Database
 from storage.models import ACTIVE, CANCELLED, FORFEITED, NO_SHOW, WAITLISTED, Event, Organisation, Registration
@@ -81,8 +81,8 @@ class EventCancelled:
 
 
 class RegistrationAdminService:
-    def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime], slack: SlackGateway) -> None:
-        self.db, self.settings, self.clock, self.slack = db, settings, clock, slack
+    def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime], outbox: Outbox) -> None:
+        self.db, self.settings, self.clock, self.outbox = db, settings, clock, outbox
 
     async def seats(self, user_id: str, code: str | None) -> SeatsReport:
         """Only the organisation's contacts and staff may see it."""
@@ -173,7 +173,7 @@ class RegistrationAdminService:
             await s.flush()
             alternatives = [e for e in await calendar.upcoming_events(s, now, self.settings.registration_close_days)
                             if e.seats_left and e.registration_closes > now]
-            recipients = [(r.person.slack_user_id, r.person.timezone) for r in regs if r.person.slack_user_id]
-        for user, tz in recipients:
-            await self.slack.dm(user, texts.event_cancelled(event.title, reason, alternatives, timefmt.zone(tz)))
+            self.outbox.add(s, *(dm(r.person.slack_user_id, texts.event_cancelled(
+                event.title, reason, alternatives, timefmt.zone(r.person.timezone)), origin="event_cancelled")
+                for r in regs if r.person.slack_user_id))
         return EventCancelled(event.title, len(regs))

@@ -9,11 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.common import people, roles
+from bot.common import people, roles, timefmt
 from bot.common.errors import Refusal
 from bot.config import Settings
+from bot.registration import announce
 from bot.registration import queries as q
-from bot.slack.gateway import SlackGateway
+from bot.slack.board import StaffBoard
+from bot.slack.outbox import Outbox, dm
 from bot.training_calendar import events as calendar
 from bot.training_calendar.events import EventSummary
 from storage.db import Database
@@ -53,8 +55,12 @@ class MoveResult:
 
 
 class SeatMoveService:
-    def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime], slack: SlackGateway) -> None:
-        self.db, self.settings, self.clock, self.slack = db, settings, clock, slack
+    """`render` draws a request's staff-board message (Block Kit, from handlers)."""
+
+    def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime], outbox: Outbox,
+                 board: StaffBoard, render: Callable[[RequestView], list[dict]]) -> None:
+        self.db, self.settings, self.clock, self.outbox = db, settings, clock, outbox
+        self.board, self.render = board, render
 
     def _deadline(self, event: Event) -> datetime:
         return q.change_deadline(event, self.settings.registration_close_days)
@@ -102,7 +108,11 @@ class SeatMoveService:
                          and now <= self._deadline(target) and await q.active_count(s, target.id) < target.capacity)
             if automatic:
                 self._move(s, reg, target, user_id, "transfer")
-                return MoveResult(True, await self._summary(s, target))
+                summary = await self._summary(s, target)
+                person = await people.by_slack_id(s, user_id)
+                self.outbox.add(s, announce.confirmation(user_id, timefmt.zone(person.timezone), summary,
+                                                         target.zoom_join_url, self.settings, now))
+                return MoveResult(True, summary)
             pending = await s.scalar(select(SeatRequest.id).where(
                 SeatRequest.registration_id == reg.id, SeatRequest.status == "pending"))
             if pending:
@@ -112,15 +122,14 @@ class SeatMoveService:
             s.add(request)
             await s.flush()
             view = await self._view(s, request.id)
+            self._show(s, view)
             return MoveResult(False, await self._summary(s, target), view)
 
-    async def attach_message(self, request_id: int, channel: str, ts: str) -> None:
-        async with self.db.transaction() as s:
-            request = await s.get(SeatRequest, request_id)
-            request.staff_channel, request.staff_ts = channel, ts
+    def _show(self, s: AsyncSession, view: RequestView) -> None:
+        self.board.show(s, f"seat_request:{view.id}", self.describe(view), self.render(view))
 
-    async def decide(self, request_id: int, staff_user: str, approve: bool) -> tuple[RequestView, str | None, str | None]:
-        """Staff approve or refuse; returns the request and the staff message (channel, ts) to update."""
+    async def decide(self, request_id: int, staff_user: str, approve: bool) -> RequestView:
+        """Staff approve or refuse; the staff message shows it and the requester hears by DM."""
         async with self.db.transaction() as s:
             await roles.require_staff(s, staff_user, "approve or refuse seat requests")
             request = await s.get(SeatRequest, request_id)
@@ -137,9 +146,9 @@ class SeatMoveService:
             request.status = "approved" if approve else "refused"
             request.decided_by, request.decided_at = staff_user, utcnow()
             view = await self._view(s, request.id)
-            channel, ts = request.staff_channel, request.staff_ts
-        await self.slack.dm(view.requester, self._outcome_text(view))
-        return view, channel, ts
+            self._show(s, view)
+            self.outbox.add(s, dm(view.requester, self._outcome_text(view), origin="seat_request"))
+        return view
 
     def _move(self, s: AsyncSession, reg: Registration, target: Event, actor: str, action: str) -> None:
         before, source = reg.status, reg.event.slug

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -14,17 +14,16 @@ from bot.common import people, timefmt
 from bot.common.errors import Refusal
 from bot.common.people import Profile
 from bot.config import Settings
-from bot.registration import ics, texts
+from bot.registration import announce, texts
 from bot.registration import queries as q
 from bot.registration.rules import seats_used
-from bot.slack.gateway import SlackGateway
+from bot.slack.outbox import Outbox, dm, to_staff
 from bot.training_calendar import events as calendar
 from bot.training_calendar.events import EventSummary
 from storage.db import Database
 from storage.models import ACTIVE, CANCELLED, FORFEITED, WAITLISTED, Event, Organisation, Person, Registration
 
 log = logging.getLogger(__name__)
-CALENDAR_FILE = "calendar_file"  # kind of a kept confirmation DM: once sent, its .ics follows
 
 
 @dataclass(frozen=True)
@@ -33,9 +32,6 @@ class Registered:
     position: int | None
     event: EventSummary
     organisation: str
-    user_id: str
-    timezone: str | None
-    zoom_url: str | None
 
 
 @dataclass(frozen=True)
@@ -54,20 +50,9 @@ class StatusItem:
     checkout_deadline: datetime
 
 
-@dataclass
-class Outbox:
-    """Messages to send once the transaction has committed (never for a rolled-back change)."""
-
-    items: list[tuple[str, str]] = field(default_factory=list)
-
-    def add(self, channel: str | None, text: str) -> None:
-        if channel:
-            self.items.append((channel, text))
-
-
 class RegistrationService:
-    def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime], slack: SlackGateway) -> None:
-        self.db, self.settings, self.clock, self.slack = db, settings, clock, slack
+    def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime], outbox: Outbox) -> None:
+        self.db, self.settings, self.clock, self.outbox = db, settings, clock, outbox
 
     # ---- reading ----------------------------------------------------------
     async def open_events(self) -> list[EventSummary]:
@@ -131,7 +116,12 @@ class RegistrationService:
             q.audit(s, reg, "register", None, profile.user_id, detail=f"code {org.code}")
             position = await q.waitlist_position(s, reg) if status == WAITLISTED else None
             summary = await self._summary(s, event)
-        return Registered(status, position, summary, org.name, profile.user_id, profile.timezone, event.zoom_join_url)
+            if status == WAITLISTED:
+                self.outbox.add(s, dm(profile.user_id, texts.waitlisted(summary, position or 0), origin="registration"))
+            else:
+                self.outbox.add(s, announce.confirmation(profile.user_id, tz, summary, event.zoom_join_url,
+                                                         self.settings, now))
+        return Registered(status, position, summary, org.name)
 
     def _check_code(self, org: Organisation | None, code: str, now: datetime) -> None:
         if org is None:
@@ -172,40 +162,9 @@ class RegistrationService:
     async def _summary(self, s: AsyncSession, event: Event) -> EventSummary:
         return calendar.summarise(event, await q.active_count(s, event.id), self.settings.registration_close_days)
 
-    async def welcome(self, done: Registered) -> None:
-        """The DM after registering (sent after Slack has had its acknowledgement)."""
-        if done.status == WAITLISTED:
-            await self.slack.dm(done.user_id, texts.waitlisted(done.event, done.position or 0))
-            return
-        await self.send_confirmation(done.user_id, timefmt.zone(done.timezone), done.event, done.zoom_url)
-
-    async def send_confirmation(self, user_id: str, tz, event: EventSummary, zoom_url: str | None) -> None:
-        """The DM with sessions, format, preparation and how to change, plus an .ics with every session. If
-        Slack refuses the DM for now, the sweep sends it later and then the .ics (send_calendar_file)."""
-        text = texts.registered(event, tz, zoom_url, self.settings.registration_close_days)
-        sent = await self.slack.dm(user_id, text, followup=(CALENDAR_FILE, event.slug))
-        if sent.ok:
-            await self._upload_ics(sent.channel or user_id, event, zoom_url)
-
-    async def send_calendar_file(self, conversation: str, slug: str) -> None:
-        """The .ics of a confirmation DM that was sent late (kept while Slack was refusing it)."""
-        async with self.db.read() as s:
-            event = await calendar.event_with_sessions(s, slug)
-            if event is None:
-                return
-            summary, zoom_url = await self._summary(s, event), event.zoom_join_url
-        await self._upload_ics(conversation, summary, zoom_url)
-
-    async def _upload_ics(self, conversation: str, event: EventSummary, zoom_url: str | None) -> None:
-        body = ics.calendar_ics(event.slug, event.title, list(event.sessions), zoom_url or event.location or "Zoom",
-                                "Carpentries Instructor Training", self.clock())
-        await self.slack.upload(conversation, f"{event.slug}.ics", body.encode(),
-                                title=f"{event.title} (calendar)", comment="Add these sessions to your calendar.")
-
     # ---- cancelling --------------------------------------------------------
     async def cancel(self, user_id: str, registration_id: int) -> Cancelled:
         now = self.clock()
-        outbox = Outbox()
         async with self.db.transaction() as s:
             person = q.require_found(await people.by_slack_id(s, user_id), "You have no registration to cancel.")
             reg = await s.get(Registration, registration_id, options=[selectinload(Registration.organisation)])
@@ -220,20 +179,20 @@ class RegistrationService:
                 reg.status, outcome = CANCELLED, "left_waitlist"
             elif now <= q.change_deadline(event, self.settings.registration_close_days):
                 reg.status, outcome = CANCELLED, "cancelled"
-                await self._promote(s, event, outbox)
+                await self._promote(s, event)
             else:
                 reg.status, outcome = FORFEITED, "forfeited"
-                outbox.add(self.settings.staff_channel,
-                           f":warning: {person.name} cancelled {event.title} (`{event.slug}`) after the registration "
-                           f"deadline; the seat of {reg.organisation.name if reg.organisation else 'their organisation'}"
-                           f" is forfeited unless staff move it (`/training admin roster {event.slug}`).")
+                org = reg.organisation.name if reg.organisation else "their organisation"
+                self.outbox.add(s, to_staff(
+                    f":warning: {person.name} cancelled {event.title} (`{event.slug}`) after the registration "
+                    f"deadline; the seat of {org} is forfeited unless staff move it "
+                    f"(`/training admin roster {event.slug}`).", origin="registration"))
             q.audit(s, reg, "cancel", before, user_id, detail=outcome)
-            await self._flag_if_serial_canceller(s, person, outbox)
+            await self._flag_if_serial_canceller(s, person)
             summary = await self._summary(s, event)
-        await self._send(outbox)
         return Cancelled(outcome, summary)
 
-    async def _promote(self, s: AsyncSession, event: Event, outbox: Outbox) -> None:
+    async def _promote(self, s: AsyncSession, event: Event) -> None:
         """Give the freed seat to the first person waiting whose organisation still has a seat."""
         if await q.active_count(s, event.id) >= event.capacity:
             return
@@ -245,20 +204,16 @@ class RegistrationService:
             candidate.status = ACTIVE
             await s.flush()
             q.audit(s, candidate, "promote from waiting list", WAITLISTED, "system")
-            tz = timefmt.zone(candidate.person.timezone)
-            summary = await self._summary(s, event)
-            outbox.add(candidate.person.slack_user_id, texts.promoted(
-                summary, tz, event.zoom_join_url, self.settings.registration_close_days))
+            if candidate.person.slack_user_id:
+                self.outbox.add(s, announce.confirmation(
+                    candidate.person.slack_user_id, timefmt.zone(candidate.person.timezone),
+                    await self._summary(s, event), event.zoom_join_url, self.settings, self.clock(), promoted=True))
             return
 
-    async def _flag_if_serial_canceller(self, s: AsyncSession, person: Person, outbox: Outbox) -> None:
+    async def _flag_if_serial_canceller(self, s: AsyncSession, person: Person) -> None:
         count = await q.cancellations(s, person.id)  # autoflush has written this cancellation
         if count > self.settings.cancel_flag_limit and not person.flagged:
             person.flagged = True
-            outbox.add(self.settings.staff_channel,
-                       f":triangular_flag_on_post: {person.name} ({person.email or person.slack_user_id}) has "
-                       f"registered and cancelled {count} times. Staff may bar further registrations.")
-
-    async def _send(self, outbox: Outbox) -> None:
-        for channel, text in outbox.items:
-            await self.slack.post(channel, text)
+            self.outbox.add(s, to_staff(
+                f":triangular_flag_on_post: {person.name} ({person.email or person.slack_user_id}) has registered "
+                f"and cancelled {count} times. Staff may bar further registrations.", origin="registration"))

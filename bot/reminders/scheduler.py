@@ -1,53 +1,15 @@
-"""APScheduler wiring: which reminder kinds exist, and the periodic sweep that sends them."""
+"""The periodic sweep (APScheduler) that runs the reminder service."""
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.common import roles
-from bot.common.errors import InputError
-from bot.registration.service import CALENDAR_FILE
-from bot.reminders import sources, texts
-from bot.reminders.service import NudgeService, standard_sources
+from bot.reminders.service import NudgeService
 
 log = logging.getLogger(__name__)
-
-
-def build_nudges(services) -> NudgeService:
-    """The nudge service with every kind the other services can answer for."""
-    settings, attendance = services.settings, services.attendance
-
-    async def checkout(_start, _end):
-        """Deadlines with their extensions; none once checkout is complete."""
-        return sources.checkout_reminders(await services.checkout.checkout_deadlines())
-
-    async def session_report(subject: str) -> str:
-        slug = subject.split("@", 1)[0]
-        fetched = False
-        if settings.zoom_configured:
-            try:
-                await attendance.import_zoom(slug, "scheduler")
-                fetched = True
-            except InputError as exc:
-                log.warning("zoom report for %s not fetched: %s", slug, exc)
-        report = await attendance.report(slug)
-        return texts.session_report(slug, [t.name for t in report.trainees if t.absent],
-                                       [t.name for t in report.trainees if t.at_risk], len(report.unmatched), fetched)
-
-    async def mentoring(start, end):
-        groups = await services.mentoring.dates_due(start.date() - timedelta(days=8), end.date() + timedelta(days=15))
-        async with services.db.transaction() as s:
-            coordinators = await roles.holders(s, roles.COORDINATOR)
-        return sources.mentoring_reminders(groups, coordinators, settings.channel_reminder_hour)
-
-    return NudgeService(services.db, settings, services.clock, services.slack,
-                        sources=[*standard_sources(services.db, settings, services.clock), checkout, mentoring],
-                        writers={"session_report": session_report},
-                        hooks=[services.accommodation.sweep, services.mentoring.issue_certificates],
-                        followups={CALENDAR_FILE: services.registration.send_calendar_file})
 
 
 class Sweeper:

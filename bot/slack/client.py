@@ -1,4 +1,4 @@
-"""Slack Web API clients: every one uses SLACK_API_URL and slack_sdk's retry handlers."""
+"""The Slack Web API client: SLACK_API_URL, slack_sdk's retry handlers, and a logger that never logs bodies."""
 from __future__ import annotations
 
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -8,6 +8,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.common.log_redaction import quiet_logger
 from bot.config import Settings
 
 
@@ -15,7 +16,7 @@ def make_client(settings: Settings, *, retries: int = 2) -> AsyncWebClient:
     """A client that retries rate limits (429, honouring Retry-After), 5xx answers and dropped connections."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     return AsyncWebClient(
-        token=token, base_url=settings.slack_api_url, timeout=15,
+        token=token, base_url=settings.slack_api_url, timeout=15, logger=quiet_logger("bot.slack.client"),
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=retries),
             AsyncRateLimitErrorRetryHandler(max_retry_count=retries),

@@ -1,42 +1,23 @@
-"""A thin gateway over the Slack Web API for what services need: profiles, DMs, channel posts, files.
+"""The only door to Slack's Web API: profiles, messages, files, views and channels.
 
-Services hand it plain text (mrkdwn) and optional blocks built elsewhere; it knows no domain rules.
+Callers hand it plain text (mrkdwn) and blocks built elsewhere; it knows no domain rules. Sends answer with a
+Delivery that says whose fault a failure is (bot.slack.errors); interactive calls raise what callers can act on.
 """
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.common.errors import SlackUnavailable, TriggerExpired
 from bot.common.people import Profile
+from bot.slack.errors import Delivery, reason
 
 log = logging.getLogger(__name__)
-
-Followup = tuple[str, str]  # (kind, subject): what to do once a kept message is finally sent; see bot.nudges
-
-PERMANENT_ERRORS = frozenset({
-    "user_not_found", "channel_not_found", "not_in_channel", "is_archived", "account_inactive",
-    "cannot_dm_bot", "user_disabled", "invalid_auth", "missing_scope", "restricted_action",
-})
-
-
-@dataclass(frozen=True)
-class Delivery:
-    ok: bool
-    error: str | None = None
-    ts: str | None = None
-    channel: str | None = None
-    kept: bool = False  # failed now, stored to be sent by the next sweep
-
-    @property
-    def permanent(self) -> bool:
-        return self.error in PERMANENT_ERRORS
 
 
 class SlackGateway:
@@ -44,8 +25,6 @@ class SlackGateway:
         self.client = client
         self._profiles: dict[str, tuple[float, Profile]] = {}
         self._ttl = profile_ttl
-        # (channel, text, followup): stores a message Slack refused for now; bot.nudges sends it later
-        self.keep_for_later: Callable[[str, str, Followup | None], Awaitable[None]] | None = None
 
     def open_session(self) -> None:
         """One pooled HTTP session for every Web API call (instead of a new connection per call)."""
@@ -56,6 +35,7 @@ class SlackGateway:
             await self.client.session.close()
             self.client.session = None
 
+    # ---- answers to a person's own action ---------------------------------------------------------------------
     async def respond(self, response_url: str, **message) -> None:
         """Answer a slash command or an interaction through its response_url, on the pooled session and with the
         Web API client's retry handlers; an answer Slack does not take raises."""
@@ -65,6 +45,19 @@ class SlackGateway:
         if resp.status_code != 200:
             raise RuntimeError(f"response_url answered HTTP {resp.status_code}")
 
+    async def open_view(self, trigger_id: str, view: dict) -> None:
+        """views.open; a trigger older than Slack's 3 s raises TriggerExpired."""
+        try:
+            await self.client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as exc:
+            if reason(exc) == "expired_trigger_id":
+                raise TriggerExpired() from None
+            raise
+
+    async def publish_home(self, user_id: str, view: dict) -> None:
+        await self.client.views_publish(user_id=user_id, view=view)
+
+    # ---- people -----------------------------------------------------------------------------------------------
     async def profile(self, user_id: str) -> Profile:
         """users.info, cached for a few minutes; a failure gives a profile with what is known (the id)."""
         cached = self._profiles.get(user_id)
@@ -73,7 +66,7 @@ class SlackGateway:
         try:
             resp = await self.client.users_info(user=user_id)
         except Exception as exc:  # noqa: BLE001 - any Slack failure degrades to "unknown profile"
-            log.warning("users.info failed for %s: %s", user_id, _reason(exc))
+            log.warning("users.info failed for %s: %s", user_id, reason(exc))
             return Profile(user_id=user_id, name=user_id, email=None, timezone=None)
         user = resp["user"]
         p = user.get("profile", {})
@@ -84,32 +77,18 @@ class SlackGateway:
         self._profiles[user_id] = (time.monotonic() + self._ttl, profile)
         return profile
 
-    async def dm(self, user_id: str, text: str, blocks: list | None = None, *,
-                 followup: Followup | None = None) -> Delivery:
-        return await self.post(user_id, text, blocks, followup=followup)
-
-    async def post(self, channel: str, text: str, blocks: list | None = None, *, keep: bool = True,
-                   followup: Followup | None = None) -> Delivery:
-        """Post a message; a plain-text message that fails for a passing reason (Slack down, rate limited
-        beyond the client's retries) is handed to `keep_for_later` so the next sweep sends it, and then does
-        what `followup` names (a file the message promised, say)."""
-        try:
-            resp = await self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-        except Exception as exc:  # noqa: BLE001 - reported to the caller as a failed delivery
-            failed = Delivery(ok=False, error=_reason(exc))
-            log.warning("chat.postMessage to %s failed: %s", channel, failed.error)
-            if keep and blocks is None and not failed.permanent and self.keep_for_later is not None:
-                await self.keep_for_later(channel, text, followup)
-                return Delivery(ok=False, error=failed.error, kept=True)
-            return failed
-        return Delivery(ok=True, ts=resp.get("ts"), channel=resp.get("channel"))
+    # ---- messages (the outbox is their only caller) -----------------------------------------------------------
+    async def post(self, channel: str, text: str, blocks: list | None = None) -> Delivery:
+        return await self._send("chat.postMessage", self.client.chat_postMessage, channel=channel, text=text,
+                                blocks=blocks)
 
     async def update(self, channel: str, ts: str, text: str, blocks: list | None = None) -> Delivery:
-        try:
-            await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
-        except Exception as exc:  # noqa: BLE001
-            return Delivery(ok=False, error=_reason(exc))
-        return Delivery(ok=True, ts=ts, channel=channel)
+        return await self._send("chat.update", self.client.chat_update, channel=channel, ts=ts, text=text,
+                                blocks=blocks)
+
+    async def delete(self, channel: str, ts: str) -> Delivery:
+        delivery = await self._send("chat.delete", self.client.chat_delete, channel=channel, ts=ts)
+        return Delivery(ok=True) if delivery.error == "message_not_found" else delivery
 
     async def upload(self, channel: str, filename: str, content: bytes, title: str, comment: str) -> Delivery:
         """files.getUploadURLExternal + completeUploadExternal (via slack_sdk's files_upload_v2).
@@ -121,15 +100,65 @@ class SlackGateway:
                 channel = (await self.client.conversations_open(users=channel))["channel"]["id"]
             await self.client.files_upload_v2(channel=channel, filename=filename, content=content,
                                               title=title, initial_comment=comment)
-        except Exception as exc:  # noqa: BLE001
-            return Delivery(ok=False, error=_reason(exc))
+        except Exception as exc:  # noqa: BLE001 - reported to the caller as a failed delivery
+            return _failed("files.upload", channel, exc)
         return Delivery(ok=True, channel=channel)
 
+    async def _send(self, method: str, call, **args) -> Delivery:
+        try:
+            resp = await call(**args)
+        except Exception as exc:  # noqa: BLE001 - reported to the caller as a failed delivery
+            return _failed(method, args["channel"], exc)
+        return Delivery(ok=True, ts=resp.get("ts"), channel=resp.get("channel"))
 
-def _reason(exc: Exception) -> str:
-    """A short reason without request details (which could carry tokens)."""
-    if isinstance(exc, SlackApiError):
-        data = exc.response.data
-        error = data.get("error") if isinstance(data, dict) else None
-        return str(error or f"http_{exc.response.status_code}")
-    return type(exc).__name__
+    # ---- files and channels -----------------------------------------------------------------------------------
+    async def file_info(self, file_id: str) -> dict:
+        return (await self.client.files_info(file=file_id))["file"]
+
+    async def download(self, url: str, limit: int, expected: int | None = None) -> bytes:
+        """A private file, read whole (streamed, at most `limit` bytes); an incomplete body raises ValueError."""
+        session = self.client.session or aiohttp.ClientSession()
+        try:
+            async with session.get(url, headers={"Authorization": f"Bearer {self.client.token}"},
+                                   timeout=aiohttp.ClientTimeout(total=120)) as resp:
+                resp.raise_for_status()
+                chunks, size = [], 0
+                async for chunk in resp.content.iter_chunked(64 * 1024):
+                    size += len(chunk)
+                    if size > limit:
+                        raise ValueError(f"larger than {limit // (1024 * 1024)} MB")
+                    chunks.append(chunk)
+        finally:
+            if session is not self.client.session:
+                await session.close()
+        if expected is not None and size != expected:
+            raise ValueError(f"only {size:,} of its {expected:,} bytes arrived")
+        return b"".join(chunks)
+
+    async def create_private_channel(self, name: str) -> tuple[str, str]:
+        resp = await self.client.conversations_create(name=name, is_private=True)
+        return resp["channel"]["id"], resp["channel"]["name"]
+
+    async def invite(self, channel_id: str, user_ids: list[str]) -> None:
+        await self.client.conversations_invite(channel=channel_id, users=",".join(user_ids))
+
+    async def archive(self, channel_id: str) -> None:
+        await self.client.conversations_archive(channel=channel_id)
+
+    async def check_token(self) -> str | None:
+        """auth.test: None when the token works, else Slack's reason; raises SlackUnavailable when unreachable."""
+        try:
+            await self.client.auth_test()
+        except SlackApiError as exc:
+            if exc.response.status_code >= 500:
+                raise SlackUnavailable() from None
+            return reason(exc)
+        except (aiohttp.ClientError, OSError, TimeoutError):
+            raise SlackUnavailable() from None
+        return None
+
+
+def _failed(method: str, channel: str, exc: Exception) -> Delivery:
+    failed = Delivery(ok=False, error=reason(exc))
+    log.warning("%s to %s failed: %s", method, channel, failed.error)
+    return failed

@@ -79,7 +79,7 @@ class SurgeDesk:
             self.in_progress += 1
             try:
                 await self._run(listener, command)
-            except Exception:  # noqa: BLE001 - listeners answer their own failures; this keeps the worker alive
+            except Exception:  # noqa: BLE001 - the listener boundary answers failures; this keeps the worker alive
                 log.exception("slash command %s failed after its acknowledgement", command.get("command"))
             finally:
                 self.in_progress -= 1

@@ -171,13 +171,13 @@ async def test_zoom_webhook_validation_signature_and_live_intervals(webhook_app,
 
 
 async def test_import_from_zoom_fetches_every_instance_of_a_restarted_call(services, fake_zoom, clock):
-    from bot.services import Services
+    from bot.app import build_services
 
     settings = services.settings.model_copy(update={
         "zoom_account_id": fake_zoom.account_id, "zoom_client_id": fake_zoom.client_id,
         "zoom_client_secret": type(services.settings.slack_signing_secret)(fake_zoom.client_secret),
         "zoom_api_url": fake_zoom.url + "/v2", "zoom_oauth_url": fake_zoom.url + "/oauth/token"})
-    zoomed = Services(settings=settings, db=services.db, slack=services.slack, clock=clock)
+    zoomed = build_services(settings, db=services.db, gateway=services.slack, clock=clock)
     await load_event(zoomed)
     utc = timezone.utc
     amara = {"name": "Amara Nwosu", "user_email": "amara.nwosu@example.edu"}

@@ -56,18 +56,17 @@ async def test_unsigned_wrong_and_stale_requests_get_401_and_run_nothing(app, ex
     assert await _no_handler_ran(fake_slack)
 
 
-async def test_healthz_ok_then_503_when_the_database_is_gone(app, services, tmp_path):
+async def test_healthz_ok_then_503_when_the_database_is_gone(app, services, tmp_path, monkeypatch):
     async with app.http.get(app.url + "healthz") as resp:
         assert resp.status == 200 and (await resp.json())["database"] == "ok"
-    real = services.db
-    services.db = Database("postgresql+asyncpg://nobody@127.0.0.1:1/none") if not real.is_sqlite else \
+    gone = Database("postgresql+asyncpg://nobody@127.0.0.1:1/none") if not services.db.is_sqlite else \
         Database(f"sqlite+aiosqlite:///{tmp_path}/missing-dir/x.db")
+    monkeypatch.setattr(services.db, "engine", gone.engine)
     try:
         async with app.http.get(app.url + "healthz") as resp:
             assert resp.status == 503 and (await resp.json())["database"] == "unreachable"
     finally:
-        await services.db.dispose()
-        services.db = real
+        await gone.dispose()
 
 
 async def test_slow_work_is_acknowledged_in_time_and_answered_through_response_url(app, examples, fake_slack,

@@ -128,9 +128,11 @@ async def signup_statuses(app) -> list[str]:
 
 
 def uploads_to(fake_slack, user: str) -> list[bytes]:
+    """The PDFs uploaded to a user's DM (not the calendar files of their registration)."""
     return [fake_slack.uploads[f["id"]] for c in fake_slack.calls_to("files.completeUploadExternal")
             if c.args.get("channel_id") == "D" + user
-            for f in (json.loads(c.args["files"]) if isinstance(c.args["files"], str) else c.args["files"])]
+            for f in (json.loads(c.args["files"]) if isinstance(c.args["files"], str) else c.args["files"])
+            if f.get("title", "").endswith(".pdf")]
 
 
 # ---- sign-up --------------------------------------------------------------------------------------
@@ -223,7 +225,7 @@ async def test_coordinator_sees_proposals_with_reasons_hours_per_zone_and_the_un
     assert sum(b["type"] == "actions" for b in answer["blocks"]) == 1
 
     status, body = await app.slash("/mentoring", "admin proposals", OTHER)
-    assert "Only mentoring coordinators and Carpentries staff" in body and "Ada Mentor" not in body
+    assert "is for mentoring coordinators and Carpentries staff" in body and "Ada Mentor" not in body
 
 
 async def test_approve_creates_a_private_channel_invites_everyone_and_posts_the_introduction(app, fake_slack):
@@ -233,7 +235,7 @@ async def test_approve_creates_a_private_channel_invites_everyone_and_posts_the_
     [channel] = fake_slack.channels.values()
     assert channel["is_private"] and channel["members"] == {MENTOR, NY, LONDON}
     assert channel["name"] == "mentoring-2026-11-python-teaching-ada"
-    intro = fake_slack.messages_to(channel["id"])[0]["text"]
+    intro = (await eventually(lambda: fake_slack.messages_to(channel["id"])))[0]["text"]
     assert f"Mentor: <@{MENTOR}>" in intro and f"<@{NY}>" in intro and f"<@{LONDON}>" in intro
     assert "Teach my first Python lesson" in intro and "Decide on a meeting schedule" in intro
     assert f"<@{NY}> (America/New_York): Mon 10:00" in intro and f"<@{MENTOR}> (Europe/Berlin): Mon 16:00" in intro
@@ -363,7 +365,7 @@ async def test_criteria_status_report_and_the_certificate_by_dm(app, fake_slack,
     _, body = await app.slash("/mentoring", "admin mark <@U0MENTEENY|grace> onboarding", "U0COORD")
     assert "`onboarding` is not a criterion for mentees" in body
     _, body = await app.slash("/mentoring", f"admin mark <@{NY}> showcase", OTHER)
-    assert "Only mentoring coordinators" in body
+    assert "is for mentoring coordinators and Carpentries staff" in body
     for criterion in ("showcase", "survey"):
         _, body = await app.slash("/mentoring", f"admin mark <@{NY}> {criterion}", "U0COORD")
         assert f"now has *{criterion}* recorded" in body

@@ -2,24 +2,19 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
-from sqlalchemy import select
-
-from storage.reminder_models import Reminder
 from tests.e2e.test_mentoring import formed_group
+from tests.outbox_helpers import reminder_outcomes, walk
 
 
 async def test_a_mentoring_run_posts_each_reminder_once_and_tells_the_coordinator(app, fake_slack, clock):
     channel = await formed_group(app, fake_slack)
     group = await app.services.mentoring.group_for("U0MENTOR")
     assert group.channel_id == channel
-    clock.now = datetime(2026, 11, 24, 0, 0, tzinfo=timezone.utc)
-    while clock.now < datetime(2027, 2, 15, tzinfo=timezone.utc):
-        await app.services.nudges.sweep()
-        clock.now += timedelta(hours=6)
-    async with app.services.db.transaction() as s:
-        sent = list(await s.scalars(select(Reminder).where(Reminder.status == "sent")))
+    await walk(app.services, clock, datetime(2026, 11, 24, 0, 0, tzinfo=timezone.utc),
+               datetime(2027, 2, 15, tzinfo=timezone.utc))
+    sent = [r for r in await reminder_outcomes(app.services) if r.status == "sent"]
     in_channel = Counter(r.kind for r in sent if r.recipient == channel)
     assert in_channel == {"mentoring_midway": 1, "mentoring_showcase_14d": 1, "mentoring_showcase_7d": 1,
                           "mentoring_showcase_1d": 1, "mentoring_end": 1}
@@ -31,6 +26,7 @@ async def test_a_mentoring_run_posts_each_reminder_once_and_tells_the_coordinato
     assert any("showcase is tomorrow" in t for t in texts)
     coordinator = [r for r in sent if r.recipient == "U0COORD"]
     assert {r.kind for r in coordinator} == {"coordinator_slide", "coordinator_survey"}
-    assert all("/mentoring admin" in r.text for r in coordinator)
+    told = fake_slack.dms_to("U0COORD")
+    assert len(told) == 2 and all("/mentoring admin" in text for text in told)
     by_channel = Counter((m["channel"], m["text"]) for m in fake_slack.delivered)
     assert max(by_channel.values()) == 1

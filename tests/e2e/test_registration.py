@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from storage.models import Person, Registration, RegistrationChange, SeatRequest
-from storage.reminder_models import Reminder
 from tests.fakes.slack import message_text
+from tests.outbox_helpers import outbox
 from tests.registration_fixtures import eventually, press, setup, submit_register
 
 DEADLINE_PASSED = datetime(2027, 1, 6, 12, 0, tzinfo=timezone.utc)  # "small" closes 2027-01-05 18:00 UTC
@@ -59,16 +59,16 @@ async def test_a_confirmation_slack_refused_is_sent_by_the_sweep_once_with_its_i
     fake_slack.fail_next(20, "500", method="chat.postMessage")  # more than the client's retries
     answer = await submit_register(app, "U0P01", "small", "ORG-A")
     assert answer["response_action"] == "update" and (await statuses(app))["U0P01"] == "active"
-    async def kept_message():
-        async with app.services.db.read() as s:
-            return await s.scalar(select(Reminder).where(Reminder.recipient == "U0P01"))
 
-    kept = await eventually(kept_message)
-    assert kept.kind == "calendar_file" and kept.subject == "small" and kept.status == "pending"
+    async def kept_message():
+        return [m for m in await outbox(app.services, recipient="U0P01") if m.attempts and m.status == "pending"]
+
+    [kept] = await eventually(kept_message)
+    assert kept.origin == "registration" and kept.status == "pending" and "18:00–22:00 GMT" in kept.text
     assert fake_slack.delivered == [] and fake_slack.calls_to("files.completeUploadExternal") == []
 
     fake_slack.failures.clear()  # Slack is back
-    clock.now += timedelta(minutes=2)
+    clock.now += timedelta(minutes=3)
     for _ in range(2):
         await app.services.nudges.sweep()
     [dm] = [message_text(m) for m in fake_slack.delivered]  # once
@@ -151,6 +151,7 @@ async def test_serial_canceller_is_flagged_to_staff(app, fake_slack):
         await submit_register(app, "U0P01", "big", "ORG-B")
         item = await app.services.registration.current("U0P01")
         await app.services.registration.cancel("U0P01", item.registration_id)
+    await app.services.outbox.drain()
     flags = [m for m in fake_slack.messages_to("C0STAFF") if "cancelled 4 times" in m["text"]]
     assert len(flags) == 1
     async with app.services.db.transaction() as s:
@@ -233,7 +234,7 @@ async def test_seats_for_contacts_and_staff_only(app, fake_slack):
     _, body = await app.slash("/training", "seats ORG-A", "U0STAFF")
     assert "Left: 2" in body
     _, body = await app.slash("/training", "seats ORG-A", "U0STRANGER")
-    assert "Only the organisation's contacts and Carpentries staff" in json.loads(body)["text"]
+    assert "is for organisation contacts and Carpentries staff" in json.loads(body)["text"]
 
 
 async def test_admin_roster_and_cancel_event_tell_everyone(app, fake_slack):
@@ -243,7 +244,9 @@ async def test_admin_roster_and_cancel_event_tell_everyone(app, fake_slack):
     _, body = await app.slash("/training", "admin roster small", "U0STAFF")
     assert "Person 01" in body and "Org A" in body and "*Waiting list* (1)" in body
     _, body = await app.slash("/training", "admin roster small", "U0P01")
-    assert "Only Carpentries staff" in body
+    assert "`/training admin` is for trainers and Carpentries staff" in body
+    _, body = await app.slash("/training", "admin roster small", "U0TRAINER")
+    assert "`/training admin roster` is for Carpentries staff" in body
     _, body = await app.slash("/training", 'admin cancel-event small "Too few trainers"', "U0STAFF")
     button = json.loads(body)["blocks"][1]["elements"][0]
     assert button["action_id"] == "cancel_event_confirm" and (await statuses(app))["U0P01"] == "active"
@@ -278,7 +281,7 @@ async def test_a_no_show_asks_within_seven_days_to_re_register_and_staff_approve
     await setup(app, fake_slack)
     await submit_register(app, "U0P01", "small", "ORG-A")
     _, body = await app.slash("/training", "admin no-show small <@U0P01|p1>", "U0P02")
-    assert "Only Carpentries staff" in body
+    assert "is for trainers and Carpentries staff" in body
     clock.now = datetime(2027, 1, 14, 12, 0, tzinfo=timezone.utc)
     _, body = await app.slash("/training", "admin no-show small <@U0P01|p1>", "U0STAFF")
     assert "marked as a no-show" in body

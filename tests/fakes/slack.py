@@ -18,6 +18,7 @@ REQUIRED = {
     "chat.postMessage": ("channel",),
     "chat.postEphemeral": ("channel", "user"),
     "chat.update": ("channel", "ts"),
+    "chat.delete": ("channel", "ts"),
     "views.open": ("trigger_id", "view"),
     "views.update": ("view",),
     "views.publish": ("user_id", "view"),
@@ -216,6 +217,9 @@ class FakeSlack:
 
     async def _m_chat_update(self, args):
         return {"ok": True, "channel": args["channel"], "ts": args["ts"], "text": args.get("text")}
+
+    async def _m_chat_delete(self, args):
+        return {"ok": True, "channel": args["channel"], "ts": args["ts"]}
 
     async def _view(self, args):
         view = args["view"]

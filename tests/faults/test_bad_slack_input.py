@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 import bot.services  # noqa: F401 - imports every model, so Base.metadata knows every table
 from storage.models import Base, SeatRequest
+from tests.outbox_helpers import posted_ts
 from tests.registration_fixtures import eventually, register_values, setup, submit_register
 from tests.slack_requests import sign, text_value
 
@@ -327,9 +328,10 @@ async def pending_seat_request(app, fake_slack, clock) -> str:
     status, text = await app.send(body, headers)
     assert status == 200 and "went to staff" in text
 
-    async def staff_message_attached() -> bool:  # the last write of the transfer, after its staff post
-        async with app.services.db.transaction() as s:
-            return (await s.scalar(select(SeatRequest))).staff_ts is not None
+    async def staff_message_attached() -> bool:  # the outbox's last write, after the staff post
+        async with app.services.db.read() as s:
+            request_id = await s.scalar(select(SeatRequest.id))
+        return await posted_ts(app.services, f"seat_request:{request_id}") is not None
 
     await eventually(staff_message_attached)
     blocks = fake_slack.messages_to("C0STAFF")[0]["blocks"]

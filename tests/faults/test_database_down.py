@@ -10,9 +10,8 @@ from aiohttp import ClientSession
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 
-from bot.app import create_web_app
+from bot.app import build_services, create_web_app
 from bot.config import Settings
-from bot.services import Services
 from bot.slack.client import make_client
 from bot.slack.gateway import SlackGateway
 from storage.db import Database
@@ -45,7 +44,7 @@ async def proxied_app(proxy, fake_slack, clock):
                         slack_api_url=fake_slack.url + "api/", staff_channel="C0STAFF", ack_budget_ms=2500,
                         _env_file=None)  # answers in the acknowledgement, even on a loaded machine
     db = Database(url, schema=schema)
-    services = Services(settings=settings, db=db, slack=SlackGateway(make_client(settings, retries=2)), clock=clock)
+    services = build_services(settings, db=db, gateway=SlackGateway(make_client(settings, retries=2)), clock=clock)
     runner = None
     try:
         await db.upgrade()

@@ -23,6 +23,8 @@ from tests.fakes.zoom import FakeZoom, participant
 from tests.registration_fixtures import eventually, submit_register
 from tests.slack_requests import select_value, text_value
 
+pytestmark = pytest.mark.both_databases
+
 ZOOM_CLIENT_SECRET = "zoom-client-secret-5d0c8e1f"
 WEBHOOK_SECRET = "zoom-webhook-secret-9a7b6c5d"
 ACCOMMODATION = "Please caption every session: I am hard of hearing (privacy-marker-41c2)"

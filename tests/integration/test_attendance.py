@@ -11,6 +11,8 @@ from bot.common.errors import InputError
 from storage.models import AttendanceImport, AttendanceRow
 from tests.attendance_fixtures import load_event, sample
 
+pytestmark = pytest.mark.both_databases
+
 AFTER = datetime(2026, 12, 10, tzinfo=timezone.utc)
 
 

@@ -8,6 +8,8 @@ from bot.common.errors import InputError
 from storage.models import Event, EventSession, Organisation, Registration, RegistrationChange, Role
 from tests.conftest import EXAMPLES
 
+pytestmark = pytest.mark.both_databases
+
 GOOD = (EXAMPLES / "calendar.yml").read_text()
 
 ONE_EVENT = """

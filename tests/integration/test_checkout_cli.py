@@ -11,12 +11,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.app import build_services
 from bot.checkout import rules
 from bot.cli import main
 from bot.config import Settings
-from bot.services import Services
 from bot.slack.gateway import SlackGateway
 from storage.db import Database
+
+pytestmark = pytest.mark.both_databases
 
 TODAY = datetime.now(timezone.utc).date()  # the CLI runs on the real clock
 RECENT_END = TODAY - timedelta(days=30)  # inside the 90 days
@@ -41,8 +43,8 @@ ROSTERS = {
 
 async def _progress(url: str) -> None:
     """Ada certified in time; Ben extended, not certified; Olga extended, then certified late."""
-    services = Services(settings=Settings(database_url=url, _env_file=None), db=Database(url),
-                        slack=SlackGateway(AsyncWebClient(token="xoxb-unused", base_url="http://127.0.0.1:9/")))
+    services = build_services(Settings(database_url=url, _env_file=None), db=Database(url),
+                              gateway=SlackGateway(AsyncWebClient(token="xoxb-unused", base_url="http://127.0.0.1:9/")))
     checkout = services.checkout
     try:
         await checkout.extend("U0STAFF", "U0BEN")

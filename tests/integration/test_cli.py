@@ -5,37 +5,29 @@ import asyncio
 import json
 import uuid
 
-import asyncpg
 import pytest
 
 from bot.cli import main
 from tests.attendance_fixtures import CALENDAR, ROSTER, ZOOM_DATA
-from tests.conftest import EXAMPLES, PG_DSN
+from tests.conftest import EXAMPLES, _admin, pg_database_url
+
+pytestmark = pytest.mark.both_databases
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def cli_db(request, tmp_path, monkeypatch):
-    """DATABASE_URL for a fresh database the CLI migrates itself."""
+@pytest.fixture
+def cli_db(backend, tmp_path, monkeypatch):
+    """DATABASE_URL for a fresh, empty database the CLI migrates itself."""
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "ZOOM_CLIENT_SECRET"):
         monkeypatch.delenv(name, raising=False)
-    if request.param == "sqlite":
+    if backend == "sqlite":
         monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
         yield
         return
     name = f"tb_cli_{uuid.uuid4().hex[:10]}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(PG_DSN)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    base = PG_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-    monkeypatch.setenv("DATABASE_URL", f"{base}/{name}")
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    monkeypatch.setenv("DATABASE_URL", pg_database_url(name))
     yield
-    asyncio.run(admin(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    asyncio.run(_admin(f'DROP DATABASE "{name}" WITH (FORCE)'))
 
 
 def write(tmp_path, name: str, text: str | bytes):

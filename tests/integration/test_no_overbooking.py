@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.common.errors import Refusal
 from bot.common.people import Profile
 from storage.models import Registration
+
+pytestmark = pytest.mark.both_databases
 
 CALENDAR = """
 organisations:

@@ -9,42 +9,33 @@ import uuid
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
-import asyncpg
 import pytest
 
 from storage.db import Database
-from tests.conftest import BOT_TOKEN, PG_DSN
+from tests.conftest import BOT_TOKEN, _admin, pg_database_url
 from tests.registration_fixtures import eventually
+
+pytestmark = pytest.mark.both_databases
 
 TRAINEES = 300
 
 
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_DSN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture
 async def shared_db(backend, tmp_path):
-    """A database that separate processes can open by URL alone."""
+    """An empty database that separate processes can open by URL alone."""
     if backend == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path}/shared.db"
         return
     name = f"tb_proc_{uuid.uuid4().hex[:10]}"
     await _admin(f'CREATE DATABASE "{name}"')
-    yield f"{PG_DSN.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
+    yield pg_database_url(name)
     await _admin(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 async def _world(url: str, fake_slack) -> None:
     """An event starting in three days (real time): every trainee's preparation reminder is due now."""
+    from bot.app import build_services
     from bot.config import Settings
-    from bot.services import Services
-    from bot.slack.client import make_client
-    from bot.slack.gateway import SlackGateway
 
     start = datetime.now(timezone.utc) + timedelta(days=3)
     calendar = (f"organisations: []\nevents:\n  - slug: soon\n    title: Soon\n    format: online\n    timezone: UTC\n"
@@ -56,7 +47,7 @@ async def _world(url: str, fake_slack) -> None:
     settings = Settings(database_url=url, _env_file=None)
     db = Database(url)
     await db.upgrade()
-    services = Services(settings=settings, db=db, slack=SlackGateway(make_client(settings)))
+    services = build_services(settings, db=db)
     await services.calendar.load_file(calendar.encode(), "soon.yml")
     await services.calendar.load_roster("soon", roster.encode(), "roster.csv")
     await db.dispose()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -13,11 +13,13 @@ from bot.cli import main
 from bot.common.errors import InputError
 from bot.common.people import Profile
 from bot.mentoring.data import SignupForm
-from bot.privacy.service import PrivacyService
+from bot.slack.outbox import Message
 from bot.zoom.webhook import LiveEvent
 from storage.checkout_models import Certificate
 from storage.models import Base, Person, Registration
 from tests.attendance_fixtures import CALENDAR, ROSTER, ZOOM_DATA, sample
+
+pytestmark = pytest.mark.both_databases
 
 AMARA = Profile("U0AMARA", "Amara Nwosu", "amara.nwosu@example.edu", "Africa/Lagos")
 NEED = "I need live captions; my hearing aid battery is unreliable"
@@ -48,7 +50,8 @@ async def build(services, fake_slack, clock) -> int:
                                                       "Africa/Lagos", {0: [9, 10]}, True, PLACE, GOALS, False, True))
     clock.now = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)
     await services.nudges.sweep()  # the week-before reminders, one per trainee
-    await services.nudges.keep("C0STAFF", "Amara Nwosu (<@U0AMARA>) asked for captions; see the request")
+    await services.outbox.send(Message("C0STAFF", "Amara Nwosu (<@U0AMARA>) asked for captions; see the request",
+                                       send_after=clock.now + timedelta(days=30)))  # still waiting when forgotten
     clock.now = EVENT_DAY
     for kind, minute in (("joined", 0), ("left", 30)):
         await services.attendance.record_live(LiveEvent(kind, "81234567890", "uuid-1", AMARA.name, AMARA.email,
@@ -68,6 +71,7 @@ async def build(services, fake_slack, clock) -> int:
         summary = await services.checkout.evaluation_form("U0STAFF", user)
         await services.checkout.evaluate("U0STAFF", summary.registration_id, "get_involved", "passed",
                                          "Well done, Amara Nwosu" if user == "U0AMARA" else None)
+    await services.outbox.drain()
     return amara
 
 
@@ -103,7 +107,7 @@ async def every_text(services) -> list[str]:
 
 async def test_export_has_everything_about_them_and_nothing_about_the_others(services, fake_slack, clock):
     amara = await build(services, fake_slack, clock)
-    privacy = PrivacyService(services.db, clock)
+    privacy = services.privacy
     data = await privacy.export("<@U0AMARA>")
     assert data["person_id"] == amara and data["exported_at"] == AFTER.isoformat()
     t = data["tables"]
@@ -134,13 +138,15 @@ async def test_forget_leaves_no_trace_and_keeps_the_counts(services, fake_slack,
     amara = await build(services, fake_slack, clock)
     before = await counts(services)
     assert any("Amara Nwosu" in v for v in await every_text(services))  # the scan below can see her
-    privacy = PrivacyService(services.db, clock)
+    privacy = services.privacy
     done = await privacy.forget("amara.nwosu@EXAMPLE.edu")
+    await services.outbox.drain()  # the copies in Slack are redacted (the receipt DM deleted)
+    assert [c.args["channel"] for c in fake_slack.calls_to("chat.delete")] == ["DU0AMARA"]
     assert done.placeholder == f"forgotten person #{amara}"
     removed = {(table, what): count for table, count, what in done.removed}
     assert removed[("attendance_rows", "names and emails replaced")] == 3
     assert removed[("roles", "deleted")] == 1 and removed[("mentoring_signups", "deleted (not in a group yet)")] == 1
-    assert removed[("reminders", "mentions in text replaced")] == 1
+    assert removed[("outbox", "mentions in text replaced")] == 1
 
     for value in await every_text(services):
         for hers in HERS:
@@ -160,7 +166,7 @@ async def test_forget_leaves_no_trace_and_keeps_the_counts(services, fake_slack,
 async def test_staff_without_a_people_row_get_their_actions_but_not_the_trainees_data(services, fake_slack, clock):
     await build(services, fake_slack, clock)
     figures = checkout_report.report_json(await services.checkout.report("it-dec"))
-    privacy = PrivacyService(services.db, clock)
+    privacy = services.privacy
     data = await privacy.export("@U0STAFF")
     t = data["tables"]
     assert data["person_id"] is None and [r["role"] for r in t["roles"]] == ["staff"]
@@ -171,14 +177,14 @@ async def test_staff_without_a_people_row_get_their_actions_but_not_the_trainees
 
     done = await privacy.forget("U0STAFF")
     assert ("checkout_steps", 8, "Slack ids in evaluated_by replaced") in done.removed
-    assert not any("U0STAFF" in v for v in await every_text(services))
+    assert [v for v in await every_text(services) if "U0STAFF" in v] == []
     assert checkout_report.report_json(await services.checkout.report("it-dec"))["events"] == figures["events"]
     with pytest.raises(InputError, match="no one stored as U0STAFF"):
         await privacy.export("U0STAFF")
 
 
 async def test_unknown_or_malformed_identifiers_are_refused(services, clock):
-    privacy = PrivacyService(services.db, clock)
+    privacy = services.privacy
     with pytest.raises(InputError, match="no one stored as nobody@example.org"):
         await privacy.forget("nobody@example.org")
     with pytest.raises(InputError, match="neither a Slack user"):
