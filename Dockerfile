@@ -3,6 +3,10 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     DATABASE_URL=sqlite+aiosqlite:////data/trainingbot.db PORT=3000
 WORKDIR /app
+# Noto Sans CJK: the fallback font for Chinese, Japanese and Korean names on certificates.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
 COPY requirements.lock pyproject.toml README.md ./
 RUN pip install -r requirements.lock
 COPY bot ./bot

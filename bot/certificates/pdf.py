@@ -3,21 +3,31 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
+from collections.abc import Sequence
 from datetime import date, datetime, timezone
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from bot.certificates import typefaces
+from bot.certificates.typefaces import Typeface
+
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are read aloud and retyped
 CODE_PREFIX = "TB"
 
-# The core PDF fonts only cover Windows-1252. Letters whose accents do not decompose (Ł, Đ, ...) are
-# mapped to their base letter; anything else still outside the font becomes "?" rather than failing.
-_ENCODING = "cp1252"
-_BASE_LETTERS = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i",
-                               "Ŧ": "T", "ŧ": "t", "Ŀ": "L", "ŀ": "l", "Ŋ": "N", "ŋ": "n", "ĸ": "k"})
-_FONT = "helvetica"
 _PAGE_WIDTH, _PAGE_HEIGHT, _MARGIN = 297, 210, 25
+
+
+class MissingGlyphs(Exception):
+    """No font available here can print some characters of a name: the PDF would show boxes or "?"."""
+
+    def __init__(self, name: str, characters: str):
+        self.name = name
+        self.characters = characters
+        listed = ", ".join(f"{char} (U+{ord(char):04X} {unicodedata.name(char, 'unnamed character')})"
+                           for char in characters)
+        super().__init__(f"The certificate of {name!r} cannot be printed: no font has {listed}. Correct the name "
+                         "(a stray symbol or emoji?) or install a font that covers these characters.")
 
 
 def new_verification_code() -> str:
@@ -27,11 +37,18 @@ def new_verification_code() -> str:
 
 
 def render_certificate(kind: str, name: str, issued: date, code: str, details: str = "") -> bytes:
-    """The certificate PDF; `kind` is free text shown as its title line, e.g. "Instructor Training"."""
+    """The certificate PDF; `kind` is free text shown as its title line, e.g. "Instructor Training".
+
+    Raises MissingGlyphs when no available font can print all of `name`.
+    """
+    fallback = typefaces.cjk_fallback() if _uncovered(kind + name + details, typefaces.MAIN) else ()
+    missing = _uncovered(name, [face for face in typefaces.MAIN + fallback if face.style == "B"])  # names are bold
+    if missing:
+        raise MissingGlyphs(name, missing)
     pdf = FPDF(orientation="landscape", unit="mm", format="A4")
-    pdf.core_fonts_encoding = _ENCODING
+    _add_fonts(pdf, fallback)
     pdf.set_creation_date(datetime.combine(issued, datetime.min.time(), tzinfo=timezone.utc))
-    pdf.set_title(_printable(f"Certificate: {kind} - {name}"))
+    pdf.set_title(f"Certificate: {kind} - {name}")
     pdf.set_creator("trainingbot")
     pdf.set_auto_page_break(False)
     pdf.set_margins(_MARGIN, _MARGIN)
@@ -41,7 +58,7 @@ def render_certificate(kind: str, name: str, issued: date, code: str, details: s
     _line(pdf, "Certificate", size=40, style="B", height=18)
     _line(pdf, kind, size=22, height=14)
     _line(pdf, "This certifies that", size=14, height=12)
-    _line(pdf, name, size=_fitting_size(pdf, _printable(name), 32), style="B", height=18)
+    _line(pdf, name, size=_fitting_size(pdf, name, 32), style="B", height=18)
     if details:
         _line(pdf, details, size=13, height=7)
     pdf.set_y(_PAGE_HEIGHT - _MARGIN - 30)
@@ -51,39 +68,32 @@ def render_certificate(kind: str, name: str, issued: date, code: str, details: s
     return bytes(pdf.output())
 
 
-def _printable(text: str) -> str:
-    """`text` with every character the core fonts cannot show replaced by its nearest base letter or "?"."""
-    return "".join(_printable_char(char) for char in text)
+def _uncovered(text: str, faces: Sequence[Typeface]) -> str:
+    """The characters of `text`, each once, that none of `faces` has a glyph for."""
+    return "".join(char for char in dict.fromkeys(text) if not any(face.covers(char) for face in faces))
 
 
-def _printable_char(char: str) -> str:
-    stripped = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-    for candidate in (char, char.translate(_BASE_LETTERS), stripped):
-        if candidate and _encodable(candidate):
-            return candidate
-    return "?"
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode(_ENCODING)
-    except UnicodeEncodeError:
-        return False
-    return True
+def _add_fonts(pdf: FPDF, fallback: tuple[Typeface, ...]) -> None:
+    """DejaVu Sans, `fallback` for characters it lacks, and HarfBuzz shaping (joined Arabic, right to left)."""
+    for face in typefaces.MAIN + fallback:
+        pdf.add_font(face.family, face.style, face.path, collection_font_number=face.face)
+    if fallback:
+        pdf.set_fallback_fonts([typefaces.FALLBACK_FAMILY])
+    pdf.set_text_shaping(True)
 
 
 def _line(pdf: FPDF, text: str, size: float, height: float, style: str = "") -> None:
-    pdf.set_font(_FONT, style, size)
-    pdf.multi_cell(0, height, _printable(text), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(typefaces.MAIN_FAMILY, style, size)
+    pdf.multi_cell(0, height, text, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _fitting_size(pdf: FPDF, text: str, largest: float) -> float:
     """The largest bold font size, down to 12 pt, at which `text` fits on one line (longer names wrap)."""
     size = largest
-    pdf.set_font(_FONT, "B", size)
+    pdf.set_font(typefaces.MAIN_FAMILY, "B", size)
     while size > 12 and pdf.get_string_width(text) > pdf.epw:
         size -= 1
-        pdf.set_font(_FONT, "B", size)
+        pdf.set_font(typefaces.MAIN_FAMILY, "B", size)
     return size
 
 
