@@ -68,7 +68,7 @@ class HomeService:
         out = []
         for slug in (await self.s.attendance.trainer_events(user_id))[:MAX_TRAINER_EVENTS]:
             report = await self.s.attendance.report(slug)
-            started = report.partial or report.windows[0].start <= self.s.clock()
+            started = report.in_progress or report.windows[0].start <= self.s.clock()
             out.append(TrainerEvent(slug, report.title, started,
                                     sum(t.at_risk for t in report.trainees) if started else 0,
                                     sum(t.absent for t in report.trainees) if started else 0))
