@@ -197,8 +197,9 @@ class RegistrationService:
         await self._upload_ics(conversation, summary, zoom_url)
 
     async def _upload_ics(self, conversation: str, event: EventSummary, zoom_url: str | None) -> None:
-        body = ics.calendar_ics(event.slug, event.title, list(event.sessions), zoom_url or event.location or "Zoom",
-                                "Carpentries Instructor Training", self.clock())
+        text = ics.EventText(event.slug, event.title, zoom_url or event.location or "Zoom",
+                             "Carpentries Instructor Training")
+        body = ics.invitation(text, event.sessions, 0, self.clock())
         await self.slack.upload(conversation, f"{event.slug}.ics", body.encode(),
                                 title=f"{event.title} (calendar)", comment="Add these sessions to your calendar.")
 
