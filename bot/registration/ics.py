@@ -10,18 +10,20 @@ the remaining ones take the new times, so the calendar still ends up with exactl
 UIDs do not name the person: each trainee imports into their own calendar.
 
 SEQUENCE is the caller's: each file sent for the same UIDs needs a higher SEQUENCE than the files
-before it (RFC 5546 §2.1.4), or clients ignore it; e.g. a counter kept per registration, from 0.
+before it (RFC 5546 §2.1.4), or clients ignore it: e.g. how many files for this event the person was
+sent before (not a per-registration count: a person who cancels and registers again has the same UIDs).
 
 METHOD. Invitations and updates are METHOD:PUBLISH, not REQUEST. The file is an attachment to a Slack
 DM, not an e-mail invitation, and the bot is no organizer anyone can answer. A REQUEST needs ORGANIZER
-and ATTENDEE (RFC 5546 §3.2.2). Outlook and Apple Calendar then show Accept/Decline, whose replies go
-to nobody, and a trainee could take "Decline" for cancelling the seat. Google Calendar acts on
-REQUEST/CANCEL only when they arrive by e-mail; a file is imported by hand (Settings › Import) as
-plain events whatever its METHOD. PUBLISH is what all three import as plain events, and Apple
-Calendar and Outlook update an entry from a later PUBLISH with its UID and a higher SEQUENCE.
-Cancellations are METHOD:CANCEL, which Apple Calendar and Outlook apply to the entries with those
-UIDs, plus STATUS:CANCELLED on each VEVENT for clients that only import (Google). Some clients add a
-copy rather than update, so the DM that carries a file should still say in words what changed.
+and ATTENDEE (RFC 5546 §3.2.2); Outlook and Apple Calendar then offer Accept/Decline, whose replies go
+to nobody, and a trainee could take "Decline" for giving up the seat. Google Calendar acts on REQUEST
+and CANCEL only in e-mail (Gmail); a file is imported by hand (Settings › Import) as plain events
+whatever its METHOD. PUBLISH imports as plain events in all three. Updates are where they differ:
+Apple Calendar updates the entry with the file's UID when SEQUENCE is higher, while Outlook (reliable
+only for REQUESTs from an organizer) and Google's import may add a copy. Cancellations are
+METHOD:CANCEL, which clients that track the UID apply to the entry, plus STATUS:CANCELLED on each
+VEVENT for those that only import. So the DM carrying an update or a cancellation should also say in
+words what changed.
 """
 from __future__ import annotations
 
