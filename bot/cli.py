@@ -108,7 +108,10 @@ def cmd_attendance_import(settings: Settings, args) -> int:
 def cmd_attendance_report(settings: Settings, args) -> int:
     from bot.attendance import formats as fmt
 
-    report = asyncio.run(_with_services(settings, lambda s: s.attendance.report(args.event)))
+    def work(s):
+        return s.attendance.final_report(args.event) if args.format == "amy" else s.attendance.report(args.event)
+
+    report = asyncio.run(_with_services(settings, work))
     if args.format == "json":
         print(json.dumps(fmt.to_json(report), indent=2, ensure_ascii=False))
     else:

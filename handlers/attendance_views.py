@@ -41,7 +41,7 @@ def _chunks(lines: list[str], limit: int = 2900) -> list[str]:
 def summary_blocks(report: Report) -> list[dict]:
     absent = [t for t in report.trainees if t.absent]
     risk = [t for t in report.trainees if t.at_risk]
-    so_far = " so far" if report.partial else ""
+    so_far = " so far" if report.in_progress else ""
     blocks = [HeaderBlock(text=f"Attendance: {report.slug}"[:150]),
               context(f"{minutes(report.scheduled)} scheduled minutes{so_far}; absent above "
                       f"{minutes(report.threshold)} missed. {len(absent)} absent, {len(risk)} at risk, "

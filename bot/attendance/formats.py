@@ -12,7 +12,8 @@ AMY_STATES = {"present": "Passed", "makeup": "Asked to repeat", "retake": "Faile
 
 
 def to_json(report: Report) -> dict:
-    return {
+    """The contract's keys; a result that is not final adds "partial": true and its "reason"."""
+    document = {
         "event": report.slug,
         "scheduled_minutes": minutes(report.scheduled),
         "threshold_minutes": minutes(report.threshold),
@@ -24,6 +25,9 @@ def to_json(report: Report) -> dict:
         } for t in report.trainees],
         "unmatched": [{"name": u.name, "email": u.email, "minutes": minutes(u.attended)} for u in report.unmatched],
     }
+    if report.partial_reason:
+        document.update(partial=True, reason=report.partial_reason)
+    return document
 
 
 def _csv(header: list[str], rows: list[list]) -> str:
@@ -54,9 +58,10 @@ def to_amy(report: Report) -> str:
 
 def to_table(report: Report) -> str:
     width = max([len(t.name) for t in report.trainees] + [7])
-    lines = [f"{report.slug}: {minutes(report.scheduled)} scheduled minutes, absent above "
-             f"{minutes(report.threshold)} missed" + (" (so far)" if report.partial else ""),
-             f"{'trainee':<{width}}  attended  missed  status"]
+    lines = [f"PARTIAL, not final: {report.partial_reason}"] if report.partial_reason else []
+    lines += [f"{report.slug}: {minutes(report.scheduled)} scheduled minutes, absent above "
+              f"{minutes(report.threshold)} missed" + (" (so far)" if report.in_progress else ""),
+              f"{'trainee':<{width}}  attended  missed  status"]
     for t in report.trainees:
         lines.append(f"{t.name:<{width}}  {minutes(t.attended):>8}  {minutes(t.missed):>6}  {t.status}")
     for u in report.unmatched:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, insert, select
@@ -55,7 +55,8 @@ class Report:
     threshold: int
     trainees: list[TraineeLine]
     unmatched: list[ac.UnmatchedParticipant]
-    partial: bool  # computed before the last session ended
+    in_progress: bool  # computed before the last session ended: only the time that has happened is missed
+    partial_reason: str | None  # why the result is not final yet (see _partial_reason); None when it is
 
 
 @dataclass(frozen=True)
@@ -196,9 +197,10 @@ class AttendanceService:
         now = self.clock()
         async with self.db.read() as s:
             event = await (self._event(s, slug) if viewer is None else self._viewable_event(s, viewer, slug))
-            partial = event.sessions[0].start <= now < event.sessions[-1].end
+            first, last = event.sessions[0].start, event.sessions[-1].end
+            in_progress = first <= now < last
             # While the event runs, only the time that has happened can have been missed.
-            windows = [ac.Window(x.start, min(x.end, now)) for x in event.sessions if x.start < now] if partial \
+            windows = [ac.Window(x.start, min(x.end, now)) for x in event.sessions if x.start < now] if in_progress \
                 else [ac.Window(x.start, x.end) for x in event.sessions]
             people = list((await s.execute(select(Person).join(Registration).where(
                 Registration.event_id == event.id, Registration.status.in_((ACTIVE, NO_SHOW)))
@@ -207,8 +209,11 @@ class AttendanceService:
                                             AttendanceRow.leave, AttendanceRow.waiting_room)
                                      .where(AttendanceRow.event_id == event.id))
             rows = [ParticipantRow(name, email, join, leave, waiting, 0) for name, email, join, leave, waiting in stored]
-            rows += [ParticipantRow(r.name, r.email, r.join, r.leave or now, False, 0) for r in
-                     await s.scalars(select(LiveInterval).where(LiveInterval.event_id == event.id))
+            live = list(await s.scalars(select(LiveInterval).where(LiveInterval.event_id == event.id)))
+            # Stored rows prove an import, so only without them is one looked for (a table with no rows).
+            has_report = bool(rows or live) or await s.scalar(
+                select(AttendanceImport.id).where(AttendanceImport.event_id == event.id).limit(1)) is not None
+            rows += [ParticipantRow(r.name, r.email, r.join, r.leave or now, False, 0) for r in live
                      if (r.leave or now) > r.join]
             aliases = dict((await s.execute(select(AttendanceAlias.alias, AttendanceAlias.person_id)
                                             .where(AttendanceAlias.event_id == event.id))).all())
@@ -221,7 +226,15 @@ class AttendanceService:
             lines.append(TraineeLine(p.id, p.name, p.email or "", p.slack_user_id, t.sessions, t.attended, t.missed,
                                      t.absent, threshold / 2 < t.missed <= threshold, t.status))
         return Report(event.slug, event.title, tuple(windows), result.scheduled, threshold, lines,
-                      list(result.unmatched), partial)
+                      list(result.unmatched), in_progress, _partial_reason(now, first, last, has_report))
+
+    async def final_report(self, slug: str) -> Report:
+        """The report, refused unless final: AMY records a training's outcome for good, so it must never get
+        the "Failed" of a cohort whose event has not ended or whose Zoom report is not imported."""
+        report = await self.report(slug)
+        if report.partial_reason:
+            raise InputError(f"{slug}: not exported for AMY, which takes final results only: {report.partial_reason}")
+        return report
 
     async def save_alias(self, user_id: str, slug: str, participant_name: str, person_id: int) -> None:
         """A trainer matches an unmatched participant to a trainee; later reports use the alias."""
@@ -251,6 +264,20 @@ class AttendanceService:
             events = list(await s.scalars(select(Event).where(Event.id.in_(ids)).options(selectinload(Event.sessions))))
         events.sort(key=lambda e: e.sessions[0].start if e.sessions else self.clock(), reverse=True)
         return [e.slug for e in events]
+
+
+def _partial_reason(now: datetime, first: datetime, last: datetime, has_report: bool) -> str | None:
+    """Why a report is not final: before the end, or with no Zoom report at all, "missed" is not known yet."""
+    def utc(moment: datetime) -> str:
+        return f"{moment.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"
+
+    if now < first:
+        return f"the event has not started (its first session starts {utc(first)})"
+    if now < last:
+        return f"the event has not ended (its last session ends {utc(last)})"
+    if not has_report:
+        return "no Zoom attendance report has been imported (trainingbot attendance import)"
+    return None
 
 
 def _span(rows: list[ParticipantRow]) -> str:

@@ -77,7 +77,7 @@ class HomeService:
         out = []
         for slug in (await self.attendance.trainer_events(user_id))[:MAX_TRAINER_EVENTS]:
             report = await self.attendance.report(slug)
-            started = report.partial or report.windows[0].start <= self.clock()
+            started = report.in_progress or report.windows[0].start <= self.clock()
             out.append(TrainerEvent(slug, report.title, started,
                                     sum(t.at_risk for t in report.trainees) if started else 0,
                                     sum(t.absent for t in report.trainees) if started else 0))

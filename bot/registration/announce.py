@@ -15,8 +15,8 @@ def confirmation(user_id: str, tz: ZoneInfo, event: EventSummary, zoom_url: str 
     """Sessions, format, preparation and how to change; once the DM is sent, an .ics with every session follows
     in the same conversation (so it never arrives alone)."""
     write = texts.promoted if promoted else texts.registered
-    body = ics.calendar_ics(event.slug, event.title, list(event.sessions), zoom_url or event.location or "Zoom",
-                            "Carpentries Instructor Training", now)
+    text = ics.EventText(event.slug, event.title, zoom_url or event.location or "Zoom", "Carpentries Instructor Training")
+    body = ics.invitation(text, event.sessions, 0, now)
     calendar_file = Message(user_id, "Add these sessions to your calendar.", action="upload",
                             file_name=f"{event.slug}.ics", file=body.encode(), origin="registration")
     return dm(user_id, write(event, tz, zoom_url, settings.registration_close_days), origin="registration",

@@ -31,6 +31,10 @@ TIME_EXAMPLE = "12/01/2026 01:05:00 PM"
 
 _HEADER_START = "name (original name)"
 _EMAIL_HEADERS = ("user email", "email")
+_DELIMITERS = ",;\t"
+_DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs"}
+_SNIFF_CHARS = 1000
+_CELLS_SHOWN = 8
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 # Month/day/year or year/month/day, then 12- or 24-hour time with optional seconds.
@@ -81,13 +85,21 @@ def neutralise_cell(value: str) -> str:
 
 
 def parse_csv(data: bytes, tz: ZoneInfo, source: str) -> list[ParticipantRow]:
-    """Rows of a portal participant export; its naive times are local times in `tz`."""
-    records = _records(_decode(data, source), source)
-    for line, cells in records:
-        if cells and _header_name(cells[0]).startswith(_HEADER_START):
-            columns = _columns(cells, line, source)
-            return _table(records, columns, _LocalTimes(tz, source), source)
-    raise ReportError(source, None, NO_TABLE)
+    """Rows of a portal participant export; its naive times are local times in `tz`.
+
+    The delimiter is sniffed from the table's header line, so a file re-saved by a
+    spreadsheet with `;` or tabs (European locales) reads like the original; the
+    meeting-data block before that line is never parsed."""
+    lines = io.StringIO(_decode(data, source), newline="").readlines()
+    start = next((i for i, text in enumerate(lines) if _header_name(text).lstrip('"').startswith(_HEADER_START)), None)
+    if start is None:
+        first = next((text.strip() for text in lines if text.strip()), "")
+        raise ReportError(source, None, NO_TABLE + (f" (first line: {_show(first)})" if first else ""))
+    delimiter = _sniff(lines[start])
+    records = _records(lines[start:], start + 1, delimiter, source)
+    line, header = next(records)
+    columns = _columns(header, line, delimiter, source)
+    return _table(records, columns, _LocalTimes(tz, source), source)
 
 
 def parse_api_pages(pages: list[dict], source: str) -> list[ParticipantRow]:
@@ -129,23 +141,32 @@ def _decode(data: bytes, source: str) -> str:
         raise ReportError(source, line, NOT_UTF8) from None
 
 
-def _records(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
+def _sniff(header_line: str) -> str:
+    """The header's delimiter among comma, semicolon and tab; comma when none is found.
+    Only the start of the line is sniffed: the Sniffer's regexes are slow on long lines."""
+    try:
+        return csv.Sniffer().sniff(header_line[:_SNIFF_CHARS], delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        return ","
+
+
+def _records(lines: list[str], first_line: int, delimiter: str, source: str) -> Iterator[tuple[int, list[str]]]:
     """CSV records with the file line each starts on; csv.Error becomes ReportError."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    start = 1
+    reader = csv.reader(lines, delimiter=delimiter)
+    start = first_line
     try:
         for cells in reader:
             yield start, cells
-            start = reader.line_num + 1
+            start = first_line + reader.line_num
     except csv.Error as exc:
-        raise ReportError(source, reader.line_num, f"not a readable CSV table ({exc})") from None
+        raise ReportError(source, first_line - 1 + reader.line_num, f"not a readable CSV table ({exc})") from None
 
 
 def _header_name(cell: str) -> str:
     return cell.replace("\ufeff", "").strip().lower()
 
 
-def _columns(header: list[str], line: int, source: str) -> _Columns:
+def _columns(header: list[str], line: int, delimiter: str, source: str) -> _Columns:
     index: dict[str, int] = {}
     for position, cell in enumerate(header):
         index.setdefault(_header_name(cell), position)
@@ -154,11 +175,19 @@ def _columns(header: list[str], line: int, source: str) -> _Columns:
         if any(name.startswith("total duration") for name in index):
             raise ReportError(source, line, UNIQUE_USERS)
         missing = " or ".join(f"'{n}'" for n, i in (("Join Time", join), ("Leave Time", leave)) if i is None)
-        raise ReportError(source, line, f"the participant table has no {missing} column")
+        problem = f"the participant table has no {missing} column; {_seen(header, delimiter)}"
+        raise ReportError(source, line, problem)
     email = next((index[name] for name in _EMAIL_HEADERS if name in index), None)
     waiting_room = index.get("in waiting room")
     width = 1 + max(i for i in (email, join, leave, waiting_room) if i is not None)
     return _Columns(email, join, leave, waiting_room, width)
+
+
+def _seen(header: list[str], delimiter: str) -> str:
+    """What the header was read as, for a layout we do not know; bounded in length."""
+    cells = ", ".join(_show(cell) for cell in header[:_CELLS_SHOWN])
+    more = f", … ({len(header)} cells)" if len(header) > _CELLS_SHOWN else ""
+    return f"its header, split on {_DELIMITER_NAMES[delimiter]}, reads {cells}{more}"
 
 
 def _table(

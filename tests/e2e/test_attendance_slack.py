@@ -49,7 +49,7 @@ async def test_during_the_event_missed_time_counts_only_what_has_happened(app, f
     clock.now = datetime(2026, 12, 1, 22, 30, tzinfo=timezone.utc)  # after session 1 only
     report = await app.services.attendance.report("it-dec")
     by_name = {t.name: t for t in report.trainees}
-    assert report.partial and report.scheduled == 4 * 3600
+    assert report.in_progress and report.scheduled == 4 * 3600
     assert by_name["Amara Nwosu"].status == "present"
     assert by_name["Mei Lin Chen"].missed == 600 and not by_name["Mei Lin Chen"].at_risk
     assert by_name["Priya Raman"].absent  # left at 15:30: 95 minutes missed

@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bot.attendance import formats as fmt
 from bot.common.errors import InputError
+from bot.zoom.webhook import LiveEvent
 from storage.models import AttendanceImport, AttendanceRow
 from tests.attendance_fixtures import load_event, sample
 
@@ -108,3 +109,48 @@ async def test_amy_export_and_csv_neutralise_formulas(services, clock):
     assert any(line.startswith("Amara Nwosu,amara.nwosu@example.edu,it-dec,Training,Failed,missed 720 of 960")
                for line in amy)
     assert "'=HYPERLINK" in fmt.to_csv(report) and "\n=HYPERLINK" not in fmt.to_csv(report)
+
+
+CONTRACT_KEYS = {"event", "scheduled_minutes", "threshold_minutes", "trainees", "unmatched"}
+HEADER_ONLY = ("empty.csv", b"Name (Original Name),User Email,Join Time,Leave Time\n")
+
+
+@pytest.mark.parametrize("now, files, reason", [
+    (datetime(2026, 11, 23, tzinfo=timezone.utc), [], "the event has not started (its first session starts "
+                                                     "2026-12-01 18:00 UTC)"),
+    (datetime(2026, 12, 2, 23, tzinfo=timezone.utc), ["plain_2021.csv"], "the event has not ended (its last "
+                                                                         "session ends 2026-12-04 22:00 UTC)"),
+    (AFTER, [], "no Zoom attendance report has been imported (trainingbot attendance import)"),
+])
+async def test_a_result_that_is_not_final_is_marked_partial_and_never_goes_to_amy(services, clock, now, files,
+                                                                                     reason):
+    await load_event(services)
+    if files:
+        await services.attendance.import_files("it-dec", [sample(n) for n in files], None, "cli")
+    clock.now = now
+    report = await services.attendance.report("it-dec")
+    assert report.partial_reason == reason
+    document = fmt.to_json(report)
+    assert set(document) == CONTRACT_KEYS | {"partial", "reason"}
+    assert (document["partial"], document["reason"]) == (True, reason)
+    assert fmt.to_table(report).splitlines()[0] == f"PARTIAL, not final: {reason}"
+    with pytest.raises(InputError) as err:
+        await services.attendance.final_report("it-dec")
+    assert str(err.value) == f"it-dec: not exported for AMY, which takes final results only: {reason}"
+
+
+async def test_an_ended_event_with_an_empty_report_or_only_webhook_times_is_final(services, clock):
+    await load_event(services)
+    clock.now = AFTER
+    await services.attendance.import_files("it-dec", [HEADER_ONLY], None, "cli")
+    report = await services.attendance.final_report("it-dec")
+    assert report.partial_reason is None and set(fmt.to_json(report)) == CONTRACT_KEYS
+    assert fmt.to_table(report).startswith("it-dec: 960 scheduled minutes")
+    joined = LiveEvent("joined", "81234567890", "uuid-1", "Amara Nwosu", "amara.nwosu@example.edu",
+                       datetime(2026, 12, 1, 18, tzinfo=timezone.utc), "p1")
+    assert await services.attendance.record_live(joined) == "it-dec"
+    async with services.db.transaction() as s:
+        await s.execute(delete(AttendanceImport))
+    report = await services.attendance.final_report("it-dec")
+    assert report.partial_reason is None
+    assert next(t for t in report.trainees if t.name == "Amara Nwosu").attended > 0

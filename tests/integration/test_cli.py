@@ -4,14 +4,21 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from datetime import datetime, timezone
 
 import pytest
+import time_machine
 
 from bot.cli import main
 from tests.attendance_fixtures import CALENDAR, ROSTER, ZOOM_DATA
 from tests.conftest import EXAMPLES, _admin, pg_database_url
 
 pytestmark = pytest.mark.both_databases
+
+# The CLI runs on the real clock: these moments put it before, during and after it-dec (1-4 Dec 2026).
+BEFORE_IT_DEC = datetime(2026, 11, 20, tzinfo=timezone.utc)
+DURING_IT_DEC = datetime(2026, 12, 2, 23, tzinfo=timezone.utc)
+AFTER_IT_DEC = datetime(2026, 12, 10, tzinfo=timezone.utc)
 
 
 @pytest.fixture
@@ -45,6 +52,7 @@ def test_calendar_load_ok_then_a_bad_file_exits_2_with_one_line(cli_db, tmp_path
     assert len(err) == 1 and err[0].startswith(f"trainingbot: {bad}: events[0]") and "unknown key" not in err[0]
 
 
+@time_machine.travel(AFTER_IT_DEC)
 def test_attendance_import_and_json_report_follow_the_contract(cli_db, tmp_path, capsys, monkeypatch):
     assert main(["calendar", "load", write(tmp_path, "c.yml", CALENDAR)]) == 0
     assert main(["roster", "load", "it-dec", write(tmp_path, "r.csv", ROSTER)]) == 0
@@ -66,6 +74,44 @@ def test_attendance_import_and_json_report_follow_the_contract(cli_db, tmp_path,
     assert capsys.readouterr().out.startswith("trainee,email,event,requirement,state,notes")
     assert main(["attendance", "report", "nope"]) == 2
     assert "unknown event 'nope'" in capsys.readouterr().err
+
+
+def test_amy_gets_only_final_results_and_other_formats_say_partial(cli_db, tmp_path, capsys):
+    assert main(["calendar", "load", write(tmp_path, "c.yml", CALENDAR)]) == 0
+    assert main(["roster", "load", "it-dec", write(tmp_path, "r.csv", ROSTER)]) == 0
+    capsys.readouterr()
+
+    def amy_refused(why: str) -> None:
+        assert main(["attendance", "report", "it-dec", "--format", "amy"]) == 2
+        out, err = capsys.readouterr()
+        assert out == ""
+        assert err.splitlines() == [f"trainingbot: it-dec: not exported for AMY, which takes final results only: {why}"]
+
+    with time_machine.travel(BEFORE_IT_DEC) as clock:
+        amy_refused("the event has not started (its first session starts 2026-12-01 18:00 UTC)")
+        clock.move_to(DURING_IT_DEC)
+        assert main(["attendance", "import", "it-dec", str(ZOOM_DATA / "plain_2021.csv")]) == 0
+        capsys.readouterr()
+        amy_refused("the event has not ended (its last session ends 2026-12-04 22:00 UTC)")
+        assert main(["attendance", "report", "it-dec", "--format", "json"]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert report["partial"] is True and "has not ended" in report["reason"]
+        assert {"event", "scheduled_minutes", "threshold_minutes", "trainees", "unmatched"} < set(report)
+        assert main(["attendance", "report", "it-dec"]) == 0
+        assert capsys.readouterr().out.startswith("PARTIAL, not final: the event has not ended")
+
+
+@time_machine.travel(AFTER_IT_DEC)
+def test_amy_refuses_an_ended_event_without_a_zoom_report(cli_db, tmp_path, capsys):
+    assert main(["calendar", "load", write(tmp_path, "c.yml", CALENDAR)]) == 0
+    assert main(["roster", "load", "it-dec", write(tmp_path, "r.csv", ROSTER)]) == 0
+    capsys.readouterr()
+    assert main(["attendance", "report", "it-dec", "--format", "amy"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.strip() == ("trainingbot: it-dec: not exported for AMY, which takes final results only: "
+                                         "no Zoom attendance report has been imported (trainingbot attendance import)")
+    assert main(["attendance", "report", "it-dec"]) == 0
+    assert capsys.readouterr().out.startswith("PARTIAL, not final: no Zoom attendance report has been imported")
 
 
 def test_serve_without_slack_settings_names_each_missing_one(cli_db, capsys):

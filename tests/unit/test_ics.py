@@ -3,85 +3,107 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from icalendar import Calendar
 
-from bot.registration.ics import calendar_ics
+from bot.registration.ics import EventText, cancellation, invitation, rescheduled, session_uid
 
 NEW_YORK = ZoneInfo("America/New_York")
-NOW = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
-SESSIONS = [(datetime(2026, 12, 1, 13, tzinfo=NEW_YORK), datetime(2026, 12, 1, 17, tzinfo=NEW_YORK)),
-            (datetime(2026, 12, 2, 13, tzinfo=NEW_YORK), datetime(2026, 12, 2, 17, tzinfo=NEW_YORK))]
+UTC = timezone.utc
+NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+EVENT = EventText("2026-12-01-online", "Instructor Training", "https://zoom.us/j/111", "Bring a lesson")
+SESSIONS = [(datetime(2026, 12, d, 13, tzinfo=NEW_YORK), datetime(2026, 12, d, 17, tzinfo=NEW_YORK)) for d in (1, 2, 3)]
 
 
-def _unescape(value: str) -> str:
-    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
+def parsed(ics: str) -> Calendar:
+    return Calendar.from_ical(ics)
 
 
-def _events(ics: str) -> list[dict[str, str]]:
-    """Unfold the content lines and read each VEVENT's properties back."""
-    lines = ics.replace("\r\n ", "").split("\r\n")
-    events, current = [], None
-    for line in lines:
-        if line == "BEGIN:VEVENT":
-            current = {}
-        elif line == "END:VEVENT":
-            events.append(current)
-            current = None
-        elif current is not None:
-            name, value = line.split(":", 1)
-            current[name] = _unescape(value)
-    return events
+def uids(ics: str) -> list[str]:
+    return [str(e["UID"]) for e in parsed(ics).events]
 
 
-def _ics(**overrides) -> str:
-    arguments = dict(uid_prefix="2026-12-01-online", title="Instructor Training", sessions=SESSIONS,
-                     location="Zoom", description="Bring a lesson", now=NOW)
-    return calendar_ics(**(arguments | overrides))
+def test_invitation_is_published_one_event_per_session_in_utc():
+    ics = invitation(EVENT, SESSIONS, 0, NOW)
+    calendar = parsed(ics)
+    assert (calendar["METHOD"], calendar["VERSION"], calendar["PRODID"]) == ("PUBLISH", "2.0", "-//trainingbot//EN")
+    assert ics.endswith("END:VCALENDAR\r\n") and "\n" not in ics.replace("\r\n", "")
+    events = calendar.events
+    assert [str(e["UID"]) for e in events] == [f"2026-12-01-online-{n}@trainingbot" for n in (1, 2, 3)]
+    assert [(e.start, e.end) for e in events] == [(datetime(2026, 12, d, 18, tzinfo=UTC), datetime(2026, 12, d, 22, tzinfo=UTC))
+                                                  for d in (1, 2, 3)]
+    times = [line for line in ics.split("\r\n") if line.startswith(("DTSTART", "DTEND", "DTSTAMP"))]
+    assert len(times) == 9 and all(re.fullmatch(r"DT(START|END|STAMP):\d{8}T\d{6}Z", line) for line in times)
+    assert "DTSTART:20261201T180000Z" in times and "DTSTAMP:20261120T093000Z" in times
+    assert {(e.summary, e["LOCATION"], e["DESCRIPTION"], e.sequence, e.stamp) for e in events} == {
+        ("Instructor Training", "https://zoom.us/j/111", "Bring a lesson", 0, NOW)}
+    assert all("STATUS" not in e for e in events)
 
 
-def test_calendar_envelope_and_crlf_line_endings():
-    ics = _ics()
-    assert ics.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//trainingbot//EN\r\n")
-    assert ics.endswith("END:VCALENDAR\r\n")
-    assert "\n" not in ics.replace("\r\n", "")
+def test_the_uid_depends_on_slug_and_position_only():
+    assert session_uid("it-dec", 2) == "it-dec-2@trainingbot"
+    moved = [(start + timedelta(days=7), end + timedelta(days=7, hours=1)) for start, end in SESSIONS]
+    assert uids(invitation(EVENT, moved, 1, NOW + timedelta(days=1))) == uids(invitation(EVENT, SESSIONS, 0, NOW))
 
 
-def test_each_session_is_an_event_in_utc_with_a_stable_uid():
-    events = _events(_ics())
-    assert [(e["UID"], e["DTSTART"], e["DTEND"]) for e in events] == [
-        ("2026-12-01-online-1@trainingbot", "20261201T180000Z", "20261201T220000Z"),
-        ("2026-12-01-online-2@trainingbot", "20261202T180000Z", "20261202T220000Z"),
-    ]
-    assert all(e["DTSTAMP"] == "20261120T093000Z" and e["SUMMARY"] == "Instructor Training" for e in events)
-    assert all(e["LOCATION"] == "Zoom" and e["DESCRIPTION"] == "Bring a lesson" for e in events)
+def test_cancellation_uses_the_same_uids_with_cancel_and_cancelled():
+    calendar = parsed(cancellation(EVENT, SESSIONS, 1, NOW))
+    assert calendar["METHOD"] == "CANCEL"
+    assert [str(e["UID"]) for e in calendar.events] == uids(invitation(EVENT, SESSIONS, 0, NOW))
+    assert {(e.sequence, e.status) for e in calendar.events} == {(1, "CANCELLED")}
+    assert calendar.events[0].start == datetime(2026, 12, 1, 18, tzinfo=UTC)
 
 
-def test_text_is_escaped_and_reads_back_unchanged():
-    description = "Room 2; bring: laptop, charger\nC:\\temp\r\nsecond line"
-    ics = _ics(title="Git, Shell; R", description=description)
-    assert "SUMMARY:Git\\, Shell\\; R\r\n" in ics
-    [event, _] = _events(ics)
-    assert event["SUMMARY"] == "Git, Shell; R"
-    assert event["DESCRIPTION"] == description.replace("\r\n", "\n")
+def test_rescheduling_moves_the_same_uids_and_cancels_positions_gone():
+    new = [(datetime(2026, 12, 8, 14, tzinfo=NEW_YORK), datetime(2026, 12, 8, 18, tzinfo=NEW_YORK)),
+           (datetime(2026, 12, 9, 9, tzinfo=NEW_YORK), datetime(2026, 12, 9, 17, tzinfo=NEW_YORK))]
+    update, cancel = (parsed(ics) for ics in rescheduled(EVENT, SESSIONS, new, 2, NOW))
+    assert update["METHOD"] == "PUBLISH"
+    assert [(str(e["UID"]), e.start, e.sequence) for e in update.events] == [
+        ("2026-12-01-online-1@trainingbot", datetime(2026, 12, 8, 19, tzinfo=UTC), 2),
+        ("2026-12-01-online-2@trainingbot", datetime(2026, 12, 9, 14, tzinfo=UTC), 2)]
+    assert cancel["METHOD"] == "CANCEL"
+    [gone] = cancel.events
+    assert (str(gone["UID"]), gone.start, gone.sequence, gone.status) == (
+        "2026-12-01-online-3@trainingbot", datetime(2026, 12, 3, 18, tzinfo=UTC), 2, "CANCELLED")
+
+
+def test_rescheduling_without_sessions_gone_is_one_file():
+    [update] = rescheduled(EVENT, SESSIONS[:2], SESSIONS, 1, NOW)
+    assert uids(update) == [session_uid(EVENT.slug, n) for n in (1, 2, 3)]
+
+
+def test_commas_semicolons_backslashes_and_newlines_are_escaped_and_read_back():
+    title, location = "Git, Shell; R\nday 1", "Room 2; Building C, 3rd floor\r\nC:\\doors"
+    ics = invitation(EventText("s", title, location, "line one\rline two"), SESSIONS[:1], 0, NOW)
+    assert "SUMMARY:Git\\, Shell\\; R\\nday 1\r\n" in ics
+    assert "LOCATION:Room 2\\; Building C\\, 3rd floor\\nC:\\\\doors\r\n" in ics
+    [event] = parsed(ics).events
+    assert (event.summary, str(event["LOCATION"])) == (title, location.replace("\r\n", "\n"))
+    assert str(event["DESCRIPTION"]) == "line one\nline two"
 
 
 def test_long_lines_are_folded_at_75_octets_without_splitting_characters():
     description = "Zoë's notes — " * 40 + "日本語" * 30
-    ics = _ics(description=description)
+    ics = invitation(EventText("s", "T", "https://zoom.us/j/1?pwd=" + "x" * 120, description), SESSIONS[:1], 0, NOW)
     physical = ics.split("\r\n")[:-1]
     assert all(len(line.encode("utf-8")) <= 75 for line in physical)
-    assert any(line.startswith(" ") for line in physical)
-    assert _events(ics)[0]["DESCRIPTION"] == description
+    assert sum(line.startswith(" ") for line in physical) > 5
+    [event] = parsed(ics).events
+    assert str(event["DESCRIPTION"]) == description and str(event["LOCATION"]).endswith("x" * 120)
 
 
 def test_empty_location_and_description_are_left_out():
-    [event, _] = _events(_ics(location="", description=""))
+    [event] = parsed(invitation(EventText("s", "T", "", ""), SESSIONS[:1], 0, NOW)).events
     assert "LOCATION" not in event and "DESCRIPTION" not in event
 
 
-def test_naive_or_reversed_sessions_are_refused():
-    naive = datetime(2026, 12, 1, 13)
+@pytest.mark.parametrize("sessions, sequence", [
+    ([(datetime(2026, 12, 1, 13), datetime(2026, 12, 1, 17))], 0),  # no time zone
+    ([(SESSIONS[0][1], SESSIONS[0][0])], 0),  # ends before it starts
+    (SESSIONS, -1),
+])
+def test_naive_or_reversed_sessions_and_negative_sequences_are_refused(sessions, sequence):
     with pytest.raises(ValueError):
-        _ics(sessions=[(naive, naive + timedelta(hours=4))])
-    start = SESSIONS[0][0]
+        invitation(EVENT, sessions, sequence, NOW)
     with pytest.raises(ValueError):
-        _ics(sessions=[(start, start - timedelta(hours=1))])
+        cancellation(EVENT, sessions, sequence, NOW)

@@ -124,12 +124,49 @@ def test_unique_users_export_is_refused():
 def test_missing_leave_time_column_is_named():
     with pytest.raises(ReportError) as caught:
         read("missing_leave_time.csv")
-    assert (caught.value.line, caught.value.problem) == (1, "the participant table has no 'Leave Time' column")
+    assert (caught.value.line, caught.value.problem) == (
+        1, "the participant table has no 'Leave Time' column; its header, split on commas, reads "
+           "'Name (Original Name)', 'User Email', 'Join Time', 'Duration (Minutes)', 'Guest'")
 
 
 def test_missing_both_time_columns_are_named():
     error = refused(table("Ann,ann@example.org", header="Name (Original Name),Email\n"))
     assert "'Join Time' or 'Leave Time'" in error.problem
+
+
+# Spreadsheet re-saves of the samples above (European locales save with `;`, "Text" with tabs).
+RESAVED = [
+    # re-save, comma original, starts with a BOM, has the meeting-data block
+    ("semicolon_excel_resaved.csv", "excel_resaved.csv", True, True),  # decimal comma in the Meeting ID
+    ("semicolon_quoted_redesigned.csv", "redesigned_portal.csv", True, True),  # every text cell quoted
+    ("semicolon_recording_consent.csv", "recording_consent.csv", False, False),
+    ("tab_plain_2021.csv", "plain_2021.csv", True, False),
+    ("tab_meeting_block_old.csv", "meeting_block_old.csv", False, True),
+]
+
+
+@pytest.mark.parametrize("resaved, original, bom, block", RESAVED)
+def test_semicolon_and_tab_resaves_give_the_same_rows_as_the_comma_original(resaved, original, bom, block):
+    data = (DATA / resaved).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") == bom
+    assert data.lstrip(b"\xef\xbb\xbf\"").lower().startswith(b"name (") != block
+    rows = read(resaved)
+    assert rows and rows == read(original)
+
+
+def test_unknown_delimiter_names_the_header_cells_and_the_delimiter_tried():
+    error = refused(b"Name (Original Name)|User Email|Join Time|Leave Time\nAnn||12/01/2026 01:00 PM|12/01/2026 02:00 PM\n")
+    assert error.line == 1
+    assert error.problem == ("the participant table has no 'Join Time' or 'Leave Time' column; its header, split on "
+                             "commas, reads 'Name (Original Name)|User Email|Join Tim…'")
+
+
+def test_unknown_header_cells_are_shown_bounded():
+    header = ";".join(["Name (Original Name)"] + [f"Spalte {i} " + "x" * 200 for i in range(30)])
+    error = refused(header.encode() + b"\n")
+    assert "split on semicolons, reads 'Name (Original Name)', 'Spalte 0 xxx" in error.problem
+    assert error.problem.endswith(", … (31 cells)")
+    assert len(str(error)) < 500
 
 
 def test_every_sample_csv_error_names_its_file():
@@ -289,6 +326,11 @@ def test_files_that_are_not_participant_tables(data, problem):
     error = refused(data)
     assert error.problem.startswith(problem)
     assert "report.csv" in str(error)
+
+
+def test_a_file_without_the_table_shows_its_first_line():
+    error = refused("\n名前 (元の名前);ユーザーメール;参加時刻;退出時刻\n".encode())
+    assert error.problem.endswith("(first line: '名前 (元の名前);ユーザーメール;参加時刻;退出時刻')")
 
 
 def test_header_only_table_is_empty():
