@@ -1,4 +1,4 @@
-"""The `trainingbot` command line (design.md, "Command line")."""
+"""The `trainingbot` command line (README, "Command line")."""
 from __future__ import annotations
 
 import argparse
@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.common.errors import InputError, is_unavailable
 from bot.common.log_redaction import configure_logging
+from bot.common.plural import counted
 from bot.config import ConfigError, Settings, load_settings
 
 log = logging.getLogger("trainingbot")
@@ -86,7 +87,7 @@ def cmd_calendar_load(settings: Settings, args) -> int:
 def cmd_roster_load(settings: Settings, args) -> int:
     data = _read(args.file)
     added = asyncio.run(_with_services(settings, lambda s: s.calendar.load_roster(args.event, data, args.file)))
-    print(f"{args.file}: {added} new registrations for {args.event}")
+    print(f"{args.file}: {counted(added, 'new registration')} for {args.event}")
     return 0
 
 
@@ -99,7 +100,10 @@ def cmd_attendance_import(settings: Settings, args) -> int:
             return await services.attendance.import_zoom(args.event, "cli")
         return await services.attendance.import_files(args.event, [(f, _read(f)) for f in args.files], args.tz, "cli")
 
-    print(asyncio.run(_with_services(settings, work)))
+    summary = asyncio.run(_with_services(settings, work))
+    parts = [f"{source}: {counted(rows, 'row')} imported" for source, rows in summary.imported]
+    parts += [f"{source}: already imported, nothing changed" for source in summary.skipped]
+    print(f"{summary.slug}: " + "; ".join(parts))
     return 0
 
 
@@ -126,31 +130,57 @@ def cmd_nudges_preview(settings: Settings, args) -> int:
     for p in planned:
         c = p.candidate
         print(f"{p.send_at:%Y-%m-%d %H:%M} UTC  {c.kind:<15} {c.recipient:<12} {c.subject}")
-    print(f"{len(planned)} reminders in the next {args.days} days")
+    print(f"{counted(len(planned), 'reminder')} in the next {counted(args.days, 'day')}")
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """A wrong command line is bad input like any other: one line on stderr and exit status 2, no usage dump.
+    Subcommand parsers are built with the same class."""
+
+    def error(self, message: str):
+        command = self.prog.removeprefix("trainingbot").strip()
+        where = f"{command}: " if command else ""
+        raise InputError(f"{where}{' '.join(message.split())} (see `{self.prog} --help`)")
+
+
+def _days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of days, got {text!r}") from None
+    if days < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {days}")
+    return days
+
+
+def _group(sub, name: str, what: str):
+    """A command with subcommands (`trainingbot NAME COMMAND …`)."""
+    return sub.add_parser(name, help=what).add_subparsers(dest=f"{name}_command", required=True, metavar="COMMAND")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="trainingbot", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="trainingbot", description="The Carpentries' Instructor Training Slack app: run it, "
+                     "load the calendar and rosters, import attendance, report.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("serve", help="HTTP mode: /slack/events, /zoom/webhook, /healthz").set_defaults(run=cmd_serve)
     sub.add_parser("socket", help="Socket Mode").set_defaults(run=cmd_socket)
 
-    db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db = _group(sub, "db", "database")
     db.add_parser("upgrade", help="apply migrations").set_defaults(run=cmd_db_upgrade)
 
-    cal = sub.add_parser("calendar", help="training calendar").add_subparsers(dest="cal_command", required=True)
+    cal = _group(sub, "calendar", "training calendar")
     load = cal.add_parser("load", help="upsert organisations and events from a YAML file")
     load.add_argument("file")
     load.set_defaults(run=cmd_calendar_load)
 
-    roster = sub.add_parser("roster", help="bulk registrations").add_subparsers(dest="roster_command", required=True)
+    roster = _group(sub, "roster", "bulk registrations")
     rload = roster.add_parser("load", help="register everyone in a CSV on an event")
     rload.add_argument("event")
     rload.add_argument("file")
     rload.set_defaults(run=cmd_roster_load)
 
-    att = sub.add_parser("attendance", help="Zoom attendance").add_subparsers(dest="att_command", required=True)
+    att = _group(sub, "attendance", "Zoom attendance")
     imp = att.add_parser("import", help="import Zoom participant reports (CSV exports or Reports-API JSON)")
     imp.add_argument("event")
     imp.add_argument("files", nargs="*")
@@ -162,24 +192,23 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--format", choices=["table", "csv", "json", "amy"], default="table")
     rep.set_defaults(run=cmd_attendance_report)
 
-    nudges = sub.add_parser("nudges", help="reminders").add_subparsers(dest="nudge_command", required=True)
+    nudges = _group(sub, "nudges", "reminders")
     nudges.add_parser("run-once", help="run one reminder sweep now").set_defaults(run=cmd_nudges_run_once)
     preview = nudges.add_parser("preview", help="list what would be sent when, without sending")
-    preview.add_argument("--days", type=int, default=14)
+    preview.add_argument("--days", type=_days, default=14, help="how far ahead (default 14)")
     preview.set_defaults(run=cmd_nudges_preview)
 
-    chk = sub.add_parser("checkout", help="checkout after the training").add_subparsers(dest="chk_command",
-                                                                                         required=True)
+    chk = _group(sub, "checkout", "checkout after the training")
     crep = chk.add_parser("report", help="per trainee: steps, deadline, extensions, certificate; per event: figures")
     crep.add_argument("--event", help="one event's slug (default: every event that has ended)")
     crep.add_argument("--format", choices=["csv", "json"], default="csv",
                       help="csv: one row per trainee (the per-event figures go to stderr); json: both")
     crep.set_defaults(run=cmd_checkout_report)
-    certs = sub.add_parser("certificates", help="certificates").add_subparsers(dest="cert_command", required=True)
+    certs = _group(sub, "certificates", "certificates")
     verify = certs.add_parser("verify", help="whose certificate a verification code belongs to (exit 2: none)")
     verify.add_argument("code")
     verify.set_defaults(run=cmd_certificates_verify)
-    privacy = sub.add_parser("privacy", help="personal data").add_subparsers(dest="privacy_command", required=True)
+    privacy = _group(sub, "privacy", "personal data")
     export = privacy.add_parser("export", help="everything stored about a person, as JSON")
     export.add_argument("person", help="@U… Slack user or email")
     export.set_defaults(run=cmd_privacy_export)
@@ -231,10 +260,10 @@ def cmd_certificates_verify(settings: Settings, args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         settings = load_settings()
-    except ConfigError as exc:
+    except (ConfigError, InputError) as exc:
         return _fail(exc)
     configure_logging(_secrets(settings))
     try:

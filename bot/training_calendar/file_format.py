@@ -196,7 +196,11 @@ def _event(source: str, index: int, raw) -> EventSpec:
 
 def parse_calendar(data: bytes, source: str) -> CalendarSpec:
     doc = load_yaml(data, source)
-    top = _Entry(source, "top level", doc if doc is not None else {}, TOP_KEYS)
+    if doc is None:
+        raise InputError(f"{source}: the file is empty (expected organisations and events as in examples/calendar.yml)")
+    top = _Entry(source, "top level", doc, TOP_KEYS)
+    if not any(top.raw.get(key) for key in TOP_KEYS):
+        top.fail("lists no organisations, events, staff or coordinators: nothing to load")
     for key in ("organisations", "events"):
         if not isinstance(top.raw.get(key) or [], list):
             top.fail(f"{key} must be a list")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.common import people
+from bot.common.plural import counted
 from bot.common.errors import InputError
 from bot.registration.rules import seats_used
 from storage.models import ACTIVE, WAITLISTED, Event, Organisation, Person, Registration, RegistrationChange
@@ -98,13 +99,14 @@ async def load_roster(session: AsyncSession, slug: str, rows: list[RosterRow], s
     active = await session.scalar(select(func.count()).where(
         Registration.event_id == event.id, Registration.status == ACTIVE))
     if active + len(added) > event.capacity:
-        raise InputError(f"{source}: {len(added)} new registrations do not fit: event {slug} has "
-                         f"{event.capacity - active} of {event.capacity} seats left")
+        raise InputError(f"{source}: event {slug} has {event.capacity - active} of {counted(event.capacity, 'seat')} "
+                         f"left, the roster adds {counted(len(added), 'new registration')}")
     for org in {o.id: o for _, _, o in added if o}.values():
         wanted = sum(1 for _, _, o in added if o is org)
         left = org.total_seats - org.rolled_out_seats - await seats_used(session, org.id)
         if wanted > left:
-            raise InputError(f"{source}: organisation {org.code} has {left} seats left, the roster needs {wanted}")
+            raise InputError(f"{source}: organisation {org.code} has {counted(left, 'seat')} left, "
+                             f"the roster needs {wanted}")
     for _, person, org in added:
         reg = Registration(event_id=event.id, person_id=person.id,
                            organisation_id=org.id if org else None, status=ACTIVE)
