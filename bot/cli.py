@@ -77,6 +77,18 @@ def cmd_db_upgrade(settings: Settings, _args) -> int:
     return 0
 
 
+def cmd_db_backup(settings: Settings, args) -> int:
+    from storage.backup import BackupRefused, backup
+
+    target = Path(args.file)
+    try:
+        size = asyncio.run(backup(settings.database_url, target))
+    except BackupRefused as exc:
+        raise InputError(str(exc)) from None
+    print(f"backed up the database to {target} ({size / 1_048_576:.1f} MiB, integrity check ok)")
+    return 0
+
+
 def cmd_calendar_load(settings: Settings, args) -> int:
     data = _read(args.file)
     summary = asyncio.run(_with_services(settings, lambda s: s.calendar.load_file(data, args.file)))
@@ -168,6 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = _group(sub, "db", "database")
     db.add_parser("upgrade", help="apply migrations").set_defaults(run=cmd_db_upgrade)
+    dump = db.add_parser("backup", help="copy the SQLite database to a new FILE while the app runs")
+    dump.add_argument("file")
+    dump.set_defaults(run=cmd_db_backup)
 
     cal = _group(sub, "calendar", "training calendar")
     load = cal.add_parser("load", help="upsert organisations and events from a YAML file")
