@@ -17,8 +17,8 @@ from storage.models import ACTIVE, Event, EventSession, Organisation, Registrati
 
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 ORGANISATION_FIELDS = ("name", "level", "seats", "additional_seats", "rolled_in_seats", "rolled_out_seats",
-                       "membership_start", "membership_end")
-EVENT_FIELDS = ("title", "format", "timezone", "capacity", "zoom_meeting_id", "zoom_join_url", "location")
+                       "membership_start", "membership_end", "archived")
+EVENT_FIELDS = ("title", "format", "timezone", "capacity", "zoom_meeting_id", "zoom_join_url", "location", "archived")
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,17 @@ async def _upsert_organisation(session: AsyncSession, spec: OrganisationSpec) ->
     return _outcome(created, changed or contacts)
 
 
+def takes_registrations(event: Event) -> bool:
+    """Neither cancelled nor archived (whether it has started or closed is the caller's rule)."""
+    return event.status == "open" and not event.archived
+
+
+async def organisation_id_for_code(session: AsyncSession, code: str) -> int | None:
+    """The organisation a registration code belongs to, in any case; an archived one's code is unknown."""
+    return await session.scalar(select(Organisation.id).where(
+        func.upper(Organisation.code) == code.upper(), Organisation.archived.is_(False)))
+
+
 async def event_with_sessions(session: AsyncSession, slug: str) -> Event | None:
     return await session.scalar(select(Event).where(Event.slug == slug).options(selectinload(Event.sessions)))
 
@@ -139,10 +150,10 @@ async def active_counts(session: AsyncSession, event_ids: list[int]) -> dict[int
 
 
 async def upcoming_events(session: AsyncSession, now: datetime, close_days: int) -> list[EventSummary]:
-    """Open events that have not started, soonest first, with the seats they have left."""
+    """Open events (not archived) that have not started, soonest first, with the seats they have left."""
     ahead = select(EventSession.event_id).where(EventSession.start > now)
-    events = list(await session.scalars(
-        select(Event).where(Event.status == "open", Event.id.in_(ahead)).options(selectinload(Event.sessions))))
+    events = list(await session.scalars(select(Event).where(
+        Event.status == "open", Event.archived.is_(False), Event.id.in_(ahead)).options(selectinload(Event.sessions))))
     events = [e for e in events if e.sessions[0].start > now]
     counts = await active_counts(session, [e.id for e in events])
     summaries = [summarise(e, counts.get(e.id, 0), close_days) for e in events]

@@ -82,7 +82,9 @@ async def load_roster(session: AsyncSession, slug: str, rows: list[RosterRow], s
         raise InputError(f"{source}: unknown event {slug!r} (load it with `trainingbot calendar load` first)")
     if event.status != "open":
         raise InputError(f"{source}: event {slug} is cancelled")
-    orgs = {o.code: o for o in await session.scalars(select(Organisation))}
+    if event.archived:
+        raise InputError(f"{source}: event {slug} is archived (archived: true in the calendar file)")
+    orgs = {o.code: o for o in await session.scalars(select(Organisation).where(Organisation.archived.is_(False)))}
     added: list[tuple[RosterRow, Person, Organisation | None]] = []
     for row in rows:
         org = None
