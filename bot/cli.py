@@ -42,16 +42,45 @@ async def _with_services(settings: Settings, work: Callable) -> object:
         await services.db.dispose()
 
 
-def cmd_serve(settings: Settings, _args) -> int:
+def _serve_http(settings: Settings, *, schedule: bool) -> int:
     from aiohttp import web
 
     from bot.app import build_services, create_web_app
 
-    settings.require_slack(socket_mode=False)
-    app = create_web_app(build_services(settings))
+    app = create_web_app(build_services(settings), schedule=schedule)
     log.info("serving Slack events on http://%s:%s/slack/events", settings.host, settings.port)
     web.run_app(app, host=settings.host, port=settings.port, print=None, shutdown_timeout=30)
     return 0
+
+
+def cmd_serve(settings: Settings, _args) -> int:
+    settings.require_slack(socket_mode=False)
+    return _serve_http(settings, schedule=True)
+
+
+DEMO_DATABASE_URL = "sqlite+aiosqlite:///trainingbot-demo.db"
+EXAMPLE_CALENDAR = Path(__file__).resolve().parent.parent / "examples" / "calendar.yml"
+
+
+def cmd_demo(settings: Settings, args) -> int:
+    """`serve` on a database of its own holding the example calendar, with reminders off, so that trying the bot
+    never puts example organisations and codes into production nor DMs anyone listed in the example file."""
+    url = args.database_url or DEMO_DATABASE_URL
+    if not args.database_url and settings.database_url.startswith("postgresql"):
+        raise InputError("DATABASE_URL points at PostgreSQL, which the demo never uses: unset it to use "
+                         f"{DEMO_DATABASE_URL}, or give --database-url")
+    try:
+        demo = load_settings(database_url=url)
+    except ConfigError:
+        raise InputError("--database-url must start with sqlite+aiosqlite:// or postgresql+asyncpg://") from None
+    if _same_database(url, settings.database_url):
+        raise InputError(f"the demo database must not be the one DATABASE_URL names ({_safe_url(url)}): "
+                         "give another --database-url")
+    settings.require_slack(socket_mode=False)
+    data = _read(str(EXAMPLE_CALENDAR))
+    summary = asyncio.run(_with_services(demo, lambda s: s.calendar.load_file(data, str(EXAMPLE_CALENDAR))))
+    print(f"demo database {_safe_url(url)}: {summary}; reminders are off")
+    return _serve_http(demo, schedule=False)
 
 
 def cmd_socket(settings: Settings, _args) -> int:
@@ -177,6 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("serve", help="HTTP mode: /slack/events, /zoom/webhook, /healthz").set_defaults(run=cmd_serve)
     sub.add_parser("socket", help="Socket Mode").set_defaults(run=cmd_socket)
+    demo = sub.add_parser("demo", help="serve on a separate demo database holding examples/calendar.yml, no reminders")
+    demo.add_argument("--database-url", help=f"the demo database (default {DEMO_DATABASE_URL}; never DATABASE_URL)")
+    demo.set_defaults(run=cmd_demo)
 
     db = _group(sub, "db", "database")
     db.add_parser("upgrade", help="apply migrations").set_defaults(run=cmd_db_upgrade)
@@ -297,6 +329,15 @@ def _fail(exc: Exception) -> int:
     for line in str(exc).splitlines():
         print(f"trainingbot: {line}", file=sys.stderr)
     return EXIT_BAD_INPUT
+
+
+def _same_database(a: str, b: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    first, second = make_url(a), make_url(b)
+    if first.get_backend_name() == second.get_backend_name() == "sqlite":
+        return Path(first.database or "").resolve() == Path(second.database or "").resolve()
+    return first.set(drivername="x") == second.set(drivername="x")
 
 
 def _safe_url(url: str) -> str:
