@@ -332,6 +332,7 @@ def _fail(exc: Exception) -> int:
 
 
 def _same_database(a: str, b: str) -> bool:
+    """Whether two URLs name one database, whatever the driver (SQLite files by their resolved path)."""
     from sqlalchemy.engine import make_url
 
     first, second = make_url(a), make_url(b)
