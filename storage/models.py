@@ -30,6 +30,8 @@ class Organisation(Base):
     rolled_out_seats: Mapped[int] = mapped_column(Integer, default=0)
     membership_start: Mapped[date] = mapped_column(Date)
     membership_end: Mapped[date] = mapped_column(Date)
+    # Archived: no longer offered (its code is refused like an unknown one); its history stays.
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     @property
     def total_seats(self) -> int:
@@ -51,6 +53,8 @@ class Event(Base):
     accessibility: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(20), default="open")  # open | cancelled
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # Archived: not listed and not open for registration; registrations, attendance and checkout stay.
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     sessions: Mapped[list[EventSession]] = relationship(
         back_populates="event", order_by="EventSession.start", cascade="all, delete-orphan")

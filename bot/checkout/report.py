@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from bot.checkout import rules
 from bot.checkout.data import ExtensionView
+from bot.common.plural import counted
 from bot.zoom.reports import neutralise_cell
 
 
@@ -83,5 +84,6 @@ def report_csv(report: CheckoutReport) -> str:
 
 
 def figures_lines(report: CheckoutReport) -> list[str]:
-    return [f"{e.slug}: {e.trainees} trainees, {e.certified} certified ({e.certified_in_time} within 90 days), "
-            f"{e.extended} extended, {e.lapsed} past the deadline without a certificate" for e in report.events]
+    return [f"{e.slug}: {counted(e.trainees, 'trainee')}, {e.certified} certified "
+            f"({e.certified_in_time} within 90 days), {e.extended} extended, {e.lapsed} past the deadline "
+            "without a certificate" for e in report.events]

@@ -101,7 +101,8 @@ class SeatMoveService:
             if reg.id != registration_id:
                 raise Refusal("That registration is not yours to move; run `/training transfer` again.")
             target = await q.lock_event(s, target_slug)
-            if target is None or target.status != "open" or target.id == reg.event_id or q.first_start(target) <= now:
+            if target is None or not calendar.takes_registrations(target) or target.id == reg.event_id \
+                    or q.first_start(target) <= now:
                 raise Refusal("Pick an upcoming event other than your current one.", "target")
             source = await q.lock_event_id(s, reg.event_id)
             automatic = (kind == "transfer" and reg.status == ACTIVE and now <= self._deadline(source)

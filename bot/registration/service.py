@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -101,9 +100,10 @@ class RegistrationService:
         async with self.db.transaction() as s:
             person = await people.upsert_from_profile(s, profile)
             event = await q.lock_event(s, slug) if slug else None
-            if event is None or event.status != "open" or not event.sessions or q.first_start(event) <= now:
+            if event is None or not calendar.takes_registrations(event) or not event.sessions \
+                    or q.first_start(event) <= now:
                 raise Refusal("That event is not open for registration; pick another one.", "event")
-            org_id = await s.scalar(select(Organisation.id).where(func.upper(Organisation.code) == code.upper()))
+            org_id = await calendar.organisation_id_for_code(s, code)
             org = await q.lock_organisation(s, org_id) if org_id else None
             self._check_code(org, code, now)
             self._check_open(event, now, tz)

@@ -97,7 +97,7 @@ async def contact_reminders(s: AsyncSession, settings: Settings, start: datetime
     for user_id, scope, tz_name in contacts:
         org = await s.get(Organisation, int(scope.split(":")[1]))
         left = org.total_seats - org.rolled_out_seats - await seats_used(s, org.id)
-        if left <= 0:
+        if left <= 0 or org.archived:
             continue
         tz = timefmt.zone(tz_name)
         for months in (3, 5):

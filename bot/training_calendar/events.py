@@ -10,8 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.common import roles
+from bot.common.plural import counted
 from bot.training_calendar.file_format import CalendarSpec, EventSpec, OrganisationSpec
-from storage.models import ACTIVE, Event, EventSession, Organisation, Registration
+from storage.models import ACTIVE, Event, EventSession, Organisation, Registration, Role
+
+
+NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
+ORGANISATION_FIELDS = ("name", "level", "seats", "additional_seats", "rolled_in_seats", "rolled_out_seats",
+                       "membership_start", "membership_end", "archived")
+EVENT_FIELDS = ("title", "format", "timezone", "capacity", "zoom_meeting_id", "zoom_join_url", "location", "archived")
 
 
 @dataclass(frozen=True)
@@ -20,10 +27,14 @@ class LoadSummary:
     organisations_updated: int
     events_new: int
     events_updated: int
+    roles_added: int = 0  # staff and coordinators
 
     def __str__(self) -> str:
-        return (f"organisations: {self.organisations_new} new, {self.organisations_updated} updated; "
-                f"events: {self.events_new} new, {self.events_updated} updated")
+        line = (f"{counted(self.organisations_new, 'new organisation')}, {self.organisations_updated} updated; "
+                f"{counted(self.events_new, 'new event')}, {self.events_updated} updated")
+        if self.roles_added:
+            line += f"; {counted(self.roles_added, 'staff or coordinator role')} added"
+        return line
 
 
 @dataclass(frozen=True)
@@ -45,53 +56,81 @@ class EventSummary:
 
 
 async def load_calendar(session: AsyncSession, spec: CalendarSpec) -> LoadSummary:
-    """Upsert organisations (by code) and events (by slug); loading the same file twice changes nothing."""
-    org_new = org_updated = ev_new = ev_updated = 0
-    for org_spec in spec.organisations:
-        created = await _upsert_organisation(session, org_spec)
-        org_new, org_updated = org_new + created, org_updated + (not created)
-    for event_spec in spec.events:
-        created = await _upsert_event(session, event_spec)
-        ev_new, ev_updated = ev_new + created, ev_updated + (not created)
-    for user_id in spec.staff:
-        await roles.grant(session, user_id, roles.STAFF)
-    for user_id in spec.coordinators:
-        await roles.grant(session, user_id, roles.COORDINATOR)
-    return LoadSummary(org_new, org_updated, ev_new, ev_updated)
+    """Upsert organisations (by code) and events (by slug); loading the same file twice changes nothing.
+    A row counts as updated only when one of its values, sessions or roles changed."""
+    orgs = [await _upsert_organisation(session, org_spec) for org_spec in spec.organisations]
+    events = [await _upsert_event(session, event_spec) for event_spec in spec.events]
+    added = 0
+    for role, user_ids in ((roles.STAFF, spec.staff), (roles.COORDINATOR, spec.coordinators)):
+        for user_id in user_ids:
+            if not await roles.has_role(session, user_id, role):
+                session.add(Role(slack_user_id=user_id, role=role, scope=""))
+                added += 1
+    return LoadSummary(orgs.count(NEW), orgs.count(UPDATED), events.count(NEW), events.count(UPDATED), added)
 
 
-async def _upsert_organisation(session: AsyncSession, spec: OrganisationSpec) -> bool:
+def _assign(row, values: dict) -> bool:
+    """Set the values that differ; whether any did."""
+    changed = {name: value for name, value in values.items() if getattr(row, name) != value}
+    for name, value in changed.items():
+        setattr(row, name, value)
+    return bool(changed)
+
+
+async def _replace_role(session: AsyncSession, role: str, scope: str, user_ids: tuple[str, ...]) -> bool:
+    """Make exactly `user_ids` hold `role` in `scope`; whether that changed anything."""
+    before = set(await session.scalars(select(Role.slack_user_id).where(Role.role == role, Role.scope == scope)))
+    if before == set(user_ids):
+        return False
+    await roles.replace_members(session, role, scope, user_ids)
+    return True
+
+
+def _outcome(created: bool, changed: bool) -> str:
+    return NEW if created else UPDATED if changed else UNCHANGED
+
+
+async def _upsert_organisation(session: AsyncSession, spec: OrganisationSpec) -> str:
     org = await session.scalar(select(Organisation).where(Organisation.code == spec.code))
     created = org is None
     if created:
         org = Organisation(code=spec.code)
         session.add(org)
-    for name in ("name", "level", "seats", "additional_seats", "rolled_in_seats", "rolled_out_seats",
-                 "membership_start", "membership_end"):
-        setattr(org, name, getattr(spec, name))
+    changed = _assign(org, {name: getattr(spec, name) for name in ORGANISATION_FIELDS})
     await session.flush()
-    await roles.replace_members(session, roles.CONTACT, roles.organisation_scope(org.id), spec.contacts)
-    return created
+    contacts = await _replace_role(session, roles.CONTACT, roles.organisation_scope(org.id), spec.contacts)
+    return _outcome(created, changed or contacts)
+
+
+def takes_registrations(event: Event) -> bool:
+    """Neither cancelled nor archived (whether it has started or closed is the caller's rule)."""
+    return event.status == "open" and not event.archived
+
+
+async def organisation_id_for_code(session: AsyncSession, code: str) -> int | None:
+    """The organisation a registration code belongs to, in any case; an archived one's code is unknown."""
+    return await session.scalar(select(Organisation.id).where(
+        func.upper(Organisation.code) == code.upper(), Organisation.archived.is_(False)))
 
 
 async def event_with_sessions(session: AsyncSession, slug: str) -> Event | None:
     return await session.scalar(select(Event).where(Event.slug == slug).options(selectinload(Event.sessions)))
 
 
-async def _upsert_event(session: AsyncSession, spec: EventSpec) -> bool:
+async def _upsert_event(session: AsyncSession, spec: EventSpec) -> str:
     event = await event_with_sessions(session, spec.slug)
     created = event is None
     if created:
         event = Event(slug=spec.slug, status="open", sessions=[])
         session.add(event)
-    for name in ("title", "format", "timezone", "capacity", "zoom_meeting_id", "zoom_join_url", "location"):
-        setattr(event, name, getattr(spec, name))
-    event.accessibility = list(spec.accessibility)
+    changed = _assign(event, {**{name: getattr(spec, name) for name in EVENT_FIELDS},
+                              "accessibility": list(spec.accessibility)})
     if [(s.start, s.end) for s in event.sessions] != list(spec.sessions):
         event.sessions = [EventSession(start=start, end=end) for start, end in spec.sessions]
+        changed = True
     await session.flush()
-    await roles.replace_members(session, roles.TRAINER, roles.event_scope(event.id), spec.trainers)
-    return created
+    trainers = await _replace_role(session, roles.TRAINER, roles.event_scope(event.id), spec.trainers)
+    return _outcome(created, changed or trainers)
 
 
 def days_before(moment: datetime, days: int, timezone_name: str) -> datetime:
@@ -111,10 +150,10 @@ async def active_counts(session: AsyncSession, event_ids: list[int]) -> dict[int
 
 
 async def upcoming_events(session: AsyncSession, now: datetime, close_days: int) -> list[EventSummary]:
-    """Open events that have not started, soonest first, with the seats they have left."""
+    """Open events (not archived) that have not started, soonest first, with the seats they have left."""
     ahead = select(EventSession.event_id).where(EventSession.start > now)
-    events = list(await session.scalars(
-        select(Event).where(Event.status == "open", Event.id.in_(ahead)).options(selectinload(Event.sessions))))
+    events = list(await session.scalars(select(Event).where(
+        Event.status == "open", Event.archived.is_(False), Event.id.in_(ahead)).options(selectinload(Event.sessions))))
     events = [e for e in events if e.sessions[0].start > now]
     counts = await active_counts(session, [e.id for e in events])
     summaries = [summarise(e, counts.get(e.id, 0), close_days) for e in events]

@@ -16,9 +16,9 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 
 ORG_KEYS = {"name", "level", "seats", "additional_seats", "rolled_in_seats", "rolled_out_seats",
-            "code", "membership_start", "membership_end", "contacts"}
+            "code", "membership_start", "membership_end", "contacts", "archived"}
 EVENT_KEYS = {"slug", "title", "format", "timezone", "capacity", "zoom_meeting_id", "zoom_join_url",
-              "location", "accessibility", "trainers", "sessions"}
+              "location", "accessibility", "trainers", "sessions", "archived"}
 TOP_KEYS = {"organisations", "events", "staff", "coordinators"}
 
 
@@ -34,6 +34,7 @@ class OrganisationSpec:
     membership_start: date
     membership_end: date
     contacts: tuple[str, ...]
+    archived: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class EventSpec:
     zoom_join_url: str | None = None
     location: str | None = None
     accessibility: tuple[str, ...] = ()
+    archived: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,12 @@ class _Entry:
                 self.fail(f"{key} is not a valid date: {value!r} (use YYYY-MM-DD)")
         return value
 
+    def flag(self, key: str) -> bool:
+        value = self.raw.get(key, False)
+        if not isinstance(value, bool):
+            self.fail(f"{key} must be true or false, got {value!r}")
+        return value
+
     def users(self, key: str) -> tuple[str, ...]:
         value = self.raw.get(key) or []
         if not isinstance(value, list) or not all(isinstance(u, str) and USER_ID.match(u) for u in value):
@@ -144,7 +152,7 @@ def _organisation(source: str, index: int, raw) -> OrganisationSpec:
         additional_seats=e.count("additional_seats", required=False),
         rolled_in_seats=e.count("rolled_in_seats", required=False),
         rolled_out_seats=e.count("rolled_out_seats", required=False),
-        membership_start=start, membership_end=end, contacts=e.users("contacts"))
+        membership_start=start, membership_end=end, contacts=e.users("contacts"), archived=e.flag("archived"))
 
 
 def _event(source: str, index: int, raw) -> EventSpec:
@@ -191,12 +199,16 @@ def _event(source: str, index: int, raw) -> EventSpec:
         slug=slug, title=e.text("title"), format=fmt, timezone=tz_name, capacity=capacity,
         sessions=tuple(sessions), trainers=e.users("trainers"), zoom_meeting_id=zoom_id,
         zoom_join_url=e.text("zoom_join_url", required=False), location=location,
-        accessibility=e.texts("accessibility"))
+        accessibility=e.texts("accessibility"), archived=e.flag("archived"))
 
 
 def parse_calendar(data: bytes, source: str) -> CalendarSpec:
     doc = load_yaml(data, source)
-    top = _Entry(source, "top level", doc if doc is not None else {}, TOP_KEYS)
+    if doc is None:
+        raise InputError(f"{source}: the file is empty (expected organisations and events as in examples/calendar.yml)")
+    top = _Entry(source, "top level", doc, TOP_KEYS)
+    if not any(top.raw.get(key) for key in TOP_KEYS):
+        top.fail("lists no organisations, events, staff or coordinators: nothing to load")
     for key in ("organisations", "events"):
         if not isinstance(top.raw.get(key) or [], list):
             top.fail(f"{key} must be a list")

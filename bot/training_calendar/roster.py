@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.common import people
+from bot.common.plural import counted
 from bot.common.errors import InputError
 from bot.registration.rules import seats_used
 from storage.models import ACTIVE, WAITLISTED, Event, Organisation, Person, Registration, RegistrationChange
@@ -81,7 +82,9 @@ async def load_roster(session: AsyncSession, slug: str, rows: list[RosterRow], s
         raise InputError(f"{source}: unknown event {slug!r} (load it with `trainingbot calendar load` first)")
     if event.status != "open":
         raise InputError(f"{source}: event {slug} is cancelled")
-    orgs = {o.code: o for o in await session.scalars(select(Organisation))}
+    if event.archived:
+        raise InputError(f"{source}: event {slug} is archived (archived: true in the calendar file)")
+    orgs = {o.code: o for o in await session.scalars(select(Organisation).where(Organisation.archived.is_(False)))}
     added: list[tuple[RosterRow, Person, Organisation | None]] = []
     for row in rows:
         org = None
@@ -98,13 +101,14 @@ async def load_roster(session: AsyncSession, slug: str, rows: list[RosterRow], s
     active = await session.scalar(select(func.count()).where(
         Registration.event_id == event.id, Registration.status == ACTIVE))
     if active + len(added) > event.capacity:
-        raise InputError(f"{source}: {len(added)} new registrations do not fit: event {slug} has "
-                         f"{event.capacity - active} of {event.capacity} seats left")
+        raise InputError(f"{source}: event {slug} has {event.capacity - active} of {counted(event.capacity, 'seat')} "
+                         f"left, the roster adds {counted(len(added), 'new registration')}")
     for org in {o.id: o for _, _, o in added if o}.values():
         wanted = sum(1 for _, _, o in added if o is org)
         left = org.total_seats - org.rolled_out_seats - await seats_used(session, org.id)
         if wanted > left:
-            raise InputError(f"{source}: organisation {org.code} has {left} seats left, the roster needs {wanted}")
+            raise InputError(f"{source}: organisation {org.code} has {counted(left, 'seat')} left, "
+                             f"the roster needs {wanted}")
     for _, person, org in added:
         reg = Registration(event_id=event.id, person_id=person.id,
                            organisation_id=org.id if org else None, status=ACTIVE)

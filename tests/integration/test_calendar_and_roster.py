@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.common.errors import InputError
+from bot.training_calendar.events import LoadSummary
 from storage.models import Event, EventSession, Organisation, Registration, RegistrationChange, Role
 from tests.conftest import EXAMPLES
 
@@ -40,6 +41,9 @@ BAD_CALENDARS = {
                          "session 1 start is not a valid date and time: 'tomorrow'"),
     "missing title": (ONE_EVENT.replace("    title: T\n", ""), "'ev-1': missing title"),
     "yaml syntax": ("events: [unclosed", "not valid YAML"),
+    "empty file": ("", "bad.yml: the file is empty"),
+    "comments only": ("# the calendar\n\n# nothing yet\n", "bad.yml: the file is empty"),
+    "nothing listed": ("organisations: []\nevents:\n", "lists no organisations, events, staff or coordinators"),
     "yaml alias (bomb)": ('a: &a ["x","x"]\nb: &b [*a,*a]\nc: [*b,*b]\n', "aliases (*name) are not allowed"),
 }
 
@@ -60,7 +64,8 @@ async def test_example_calendar_loads_and_a_second_load_changes_nothing(services
         assert melbourne.accessibility[0] == "The room is wheelchair / scooter accessible."
     assert first[:4] == (2, 3, 8, 8)  # staff + coordinator + 2 contacts + 4 trainer roles
     again = await services.calendar.load_file(GOOD.encode(), "calendar.yml")
-    assert (again.organisations_new, again.events_new, again.events_updated) == (0, 0, 3)
+    assert again == LoadSummary(0, 0, 0, 0, 0)
+    assert str(again) == "0 new organisations, 0 updated; 0 new events, 0 updated"
     assert await counts(services.db) == first
     async with services.db.transaction() as s:
         assert sorted(await s.scalars(select(EventSession.id))) == session_ids
@@ -75,6 +80,30 @@ async def test_changed_trainers_and_sessions_replace_the_old_ones(services):
         starts = [r.start.hour for r in await s.scalars(select(EventSession))]
     assert trainers == ["U0TRAINER9"]
     assert starts == [19]  # 14:00 New York (EST) is 19:00 UTC
+
+
+CHANGES = {  # one change to ONE_EVENT: (organisations updated, events updated, roles added)
+    "organisation seats": (("seats: 2", "seats: 3"), (1, 0, 0)),
+    "organisation contacts": (("membership_end: 2026-12-31}", "membership_end: 2026-12-31, contacts: [U0CONTACT9]}"),
+                              (1, 0, 0)),
+    "event title": (("title: T\n", "title: T2\n"), (0, 1, 0)),
+    "event accessibility": (("capacity: 3\n", "capacity: 3\n    accessibility: [Step-free entrance]\n"), (0, 1, 0)),
+    "session times": (("T13:00", "T14:00"), (0, 1, 0)),
+    "trainers": (("[U0TRAINER1]", "[U0TRAINER1, U0TRAINER2]"), (0, 1, 0)),
+    "staff": (("organisations:", "staff: [U0STAFF9]\norganisations:"), (0, 0, 1)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CHANGES))
+async def test_a_reload_counts_as_updated_only_what_changed(services, case):
+    (old, new), expected = CHANGES[case]
+    await services.calendar.load_file(ONE_EVENT.encode(), "c.yml")
+    assert old in ONE_EVENT
+    summary = await services.calendar.load_file(ONE_EVENT.replace(old, new).encode(), "c.yml")
+    assert (summary.organisations_new, summary.events_new) == (0, 0)
+    assert (summary.organisations_updated, summary.events_updated, summary.roles_added) == expected
+    again = await services.calendar.load_file(ONE_EVENT.replace(old, new).encode(), "c.yml")
+    assert again == LoadSummary(0, 0, 0, 0, 0)
 
 
 @pytest.mark.parametrize("case", sorted(BAD_CALENDARS))
@@ -114,7 +143,7 @@ BAD_ROSTERS = {
     "duplicate": ("name,email\nA,a@x.org\nB,A@x.org\n", "line 3: a@x.org appears twice"),
     "unknown org": ("name,email,organisation_code\nA,a@x.org,NOPE\n", "line 2: unknown organisation code 'NOPE'"),
     "over capacity": ("name,email\n" + "".join(f"P{i},p{i}@x.org\n" for i in range(4)),
-                      "4 new registrations do not fit: event ev-1 has 3 of 3 seats left"),
+                      "event ev-1 has 3 of 3 seats left, the roster adds 4 new registrations"),
     "org seats": ("name,email,organisation_code\n" + "".join(f"P{i},p{i}@x.org,ORG-1\n" for i in range(3)),
                   "organisation ORG-1 has 2 seats left, the roster needs 3"),
     "wrong column count": ("name,email\nA,a@x.org,extra\n", "line 2: expected 2 columns, got 3"),

@@ -45,7 +45,7 @@ def write(tmp_path, name: str, text: str | bytes):
 
 def test_calendar_load_ok_then_a_bad_file_exits_2_with_one_line(cli_db, tmp_path, capsys):
     assert main(["calendar", "load", str(EXAMPLES / "calendar.yml")]) == 0
-    assert "organisations: 2 new" in capsys.readouterr().out
+    assert "2 new organisations, 0 updated; 3 new events, 0 updated" in capsys.readouterr().out
     bad = write(tmp_path, "bad.yml", "events:\n  - slug: x\n    timezone: Nowhere/Land\n")
     assert main(["calendar", "load", bad]) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -126,3 +126,52 @@ def test_a_malformed_setting_is_named(cli_db, capsys, monkeypatch):
     monkeypatch.setenv("PORT", "eighty")
     assert main(["db", "upgrade"]) == 2
     assert capsys.readouterr().err.startswith("trainingbot: PORT is malformed")
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["calendar"], ["calendar", "load"], ["bogus"], ["attendance", "report", "ev", "--format", "xml"],
+    ["nudges", "preview", "--days", "-5"], ["nudges", "preview", "--days", "0"], ["nudges", "preview", "--days", "x"],
+    ["roster", "load", "ev", "a.csv", "extra"],
+])
+def test_a_wrong_command_line_is_one_line_and_exit_2(argv, capsys):
+    assert main(argv) == 2
+    out = capsys.readouterr()
+    lines = out.err.strip().splitlines()
+    assert out.out == "" and len(lines) == 1 and lines[0].startswith("trainingbot: ") and "usage:" not in lines[0]
+
+
+def test_days_are_named_in_the_refusal(capsys):
+    assert main(["nudges", "preview", "--days", "-5"]) == 2
+    assert "--days: must be at least 1, got -5" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text", ["", "# nothing yet\n\n# still nothing\n"])
+def test_an_empty_calendar_file_is_refused_with_its_name(cli_db, tmp_path, capsys, text):
+    empty = write(tmp_path, "empty.yml", text)
+    assert main(["calendar", "load", empty]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [f"trainingbot: {empty}: the file is empty "
+                                                            "(expected organisations and events as in "
+                                                            "examples/calendar.yml)"]
+
+
+ONE_OF_EACH = CALENDAR.replace("staff: [U0STAFF]\n", "")
+ZOOM_ONE_ROW = ("Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest\n"
+                "Amara Nwosu,amara.nwosu@example.edu,12/01/2026 12:55:10 PM,12/01/2026 05:00:31 PM,246,No\n")
+
+
+def test_summary_lines_say_one_in_the_singular_and_more_in_the_plural(cli_db, tmp_path, capsys):
+    calendar = write(tmp_path, "c.yml", ONE_OF_EACH)
+    assert main(["calendar", "load", calendar]) == 0
+    assert capsys.readouterr().out == f"{calendar}: 1 new organisation, 0 updated; 1 new event, 0 updated\n"
+    assert main(["calendar", "load", calendar]) == 0
+    assert capsys.readouterr().out == f"{calendar}: 0 new organisations, 0 updated; 0 new events, 0 updated\n"
+    roster = ROSTER.splitlines(keepends=True)
+    assert main(["roster", "load", "it-dec", write(tmp_path, "one.csv", "".join(roster[:2]))]) == 0
+    assert capsys.readouterr().out.endswith(": 1 new registration for it-dec\n")
+    assert main(["roster", "load", "it-dec", write(tmp_path, "three.csv", "".join(roster[:4]))]) == 0
+    assert capsys.readouterr().out.endswith(": 2 new registrations for it-dec\n")
+    one_row = write(tmp_path, "zoom.csv", ZOOM_ONE_ROW)
+    assert main(["attendance", "import", "it-dec", one_row]) == 0
+    assert capsys.readouterr().out == f"it-dec: {one_row}: 1 row imported\n"
+    assert main(["nudges", "preview", "--days", "1"]) == 0
+    assert capsys.readouterr().out.endswith("in the next 1 day\n")

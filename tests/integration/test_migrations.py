@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from storage.db import Database, alembic_config
 from tests.conftest import _admin, pg_database_url
@@ -47,7 +47,7 @@ async def test_the_outbox_migration_carries_waiting_reminders_and_staff_posts_ov
     then = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc).replace(tzinfo=None)
     try:
         async with db.engine.begin() as conn:
-            await conn.run_sync(_alembic, "upgrade", "0007")
+            await conn.run_sync(_alembic, "upgrade", "0008")
             await conn.execute(text(
                 "INSERT INTO reminders (key, kind, recipient, subject, due_at, send_after, expires_at, status, "
                 "attempts, text, created_at) VALUES "
@@ -76,3 +76,41 @@ async def test_the_outbox_migration_carries_waiting_reminders_and_staff_posts_ov
     assert reminders == {"U1": "queued", "U2": "queued", "U3": "queued"}
     assert [tuple(row) for row in posted] == [("accommodation:7", "C0STAFF", "123.456")]
     assert [tuple(row) for row in history] == [(7, "submit")]  # rebuilding the request table kept its history
+
+
+async def test_0008_archives_nothing_and_keeps_existing_rows_both_ways(empty_url):
+    database = Database(empty_url)
+
+    def migrate(to: str, down: bool = False):
+        def run(sync_connection):
+            cfg = alembic_config()
+            cfg.attributes["connection"] = sync_connection
+            (command.downgrade if down else command.upgrade)(cfg, to)
+        return run
+
+    def archived_columns(sync_connection):
+        inspector = inspect(sync_connection)
+        return {t for t in ("events", "organisations") if "archived" in {c["name"] for c in inspector.get_columns(t)}}
+
+    try:
+        async with database.engine.begin() as conn:
+            await conn.run_sync(migrate("0007"))
+            await conn.execute(text(
+                "INSERT INTO organisations (id, name, level, code, seats, additional_seats, rolled_in_seats, "
+                "rolled_out_seats, membership_start, membership_end) "
+                "VALUES (1, 'Org', 'gold', 'ORG', 2, 0, 0, 0, '2026-01-01', '2026-12-31')"))
+            await conn.execute(text(
+                "INSERT INTO events (id, slug, title, format, timezone, capacity, accessibility, status) "
+                "VALUES (1, 'ev', 'T', 'online', 'UTC', 3, '[]', 'open')"))
+            await conn.execute(text("INSERT INTO event_sessions (event_id, start, \"end\") "
+                                    "VALUES (1, '2027-01-12 13:00:00', '2027-01-12 17:00:00')"))
+            await conn.run_sync(migrate("0008"))
+            assert (await conn.execute(text("SELECT archived FROM events"))).scalar_one() in (False, 0)
+            assert (await conn.execute(text("SELECT archived FROM organisations"))).scalar_one() in (False, 0)
+            await conn.run_sync(migrate("0007", down=True))
+            assert await conn.run_sync(archived_columns) == set()
+            assert (await conn.execute(text("SELECT count(*) FROM event_sessions"))).scalar_one() == 1
+            await conn.run_sync(migrate("0008"))
+            assert await conn.run_sync(archived_columns) == {"events", "organisations"}
+    finally:
+        await database.dispose()

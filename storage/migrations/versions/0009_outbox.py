@@ -1,16 +1,16 @@
 """outbox: every message to Slack in one table, keyed messages' places in posted_messages; reminders hand their
 messages over to it, and the per-table Slack locations and delivery claims go
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 import sqlalchemy as sa
 from alembic import op
 
 import storage.types
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
