@@ -4,7 +4,9 @@ A fake Slack runs in this process; the app runs as its own process; the load com
 process (this script with --client). For each database it fires a mix of `/training calendar`,
 `/training status`, `/attendance it-dec` (by the event's trainer) and `/training register` (opens the
 modal) at 50 and at 200 concurrent, then the 200 round again to see whether memory grows. The same
-load against a bare aiohttp app that only checks the signature is the baseline. Then two app
+load runs against two baselines: a bare aiohttp app that only checks the signature (throughput and
+latency), and a bare Bolt app on the same server stack whose listeners only ack and respond (CPU per
+command: the app's goal is at most 2× that of bare Bolt). Then two app
 processes share one database behind the same load plus 100 concurrent registrations for a 10-seat
 event, and two `trainingbot nudges run-once` run at the same time: no overbooking, no reminder twice.
 Goals (printed, not asserted): p99 < 300 ms at 200 concurrent, zero errors, throughput ≥ 1/3 of baseline.
@@ -135,6 +137,29 @@ def baseline_main(port: int, secret: str) -> None:
     web.run_app(app, host="127.0.0.1", port=port, print=None)
 
 
+def bolt_baseline_main(port: int, secret: str, slack_url: str) -> None:
+    """A bare Bolt app on the same server stack as the app (AsyncApp.web_app() on aiohttp, the same signature
+    check and token lookup); its listeners only acknowledge and answer through response_url."""
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    bolt = AsyncApp(client=AsyncWebClient(token=TOKEN, base_url=slack_url), signing_secret=secret)
+
+    async def answer(ack, respond):
+        await ack()
+        await respond(text="ok", response_type="ephemeral")
+
+    for command in ("/training", "/attendance"):
+        bolt.command(command)(answer)
+    app = bolt.web_app(path="/slack/events", port=port)
+
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    app.router.add_get("/healthz", healthz)
+    web.run_app(app, host="127.0.0.1", port=port, print=None)
+
+
 # ---- figures -------------------------------------------------------------------------------------
 def percentile(sorted_ms: list[float], p: float) -> float:
     if not sorted_ms:
@@ -151,6 +176,7 @@ class Stats:
         self.rps = len(self.outcomes) / self.wall if self.wall else float("nan")
         self.ok_rps = len(ok) / self.wall if self.wall else float("nan")
         self.p50, self.p95, self.p99 = (percentile(self.ms, p) for p in (0.50, 0.95, 0.99))
+        self.cpu_ms = float("nan")  # the serving process's CPU per request, when measured
 
     def line(self) -> str:
         return (f"{len(self.outcomes)} requests in {self.wall:.1f} s: {self.rps:7.1f} req/s ({self.ok_rps:.1f} ok/s), "
@@ -465,8 +491,9 @@ async def smoke(url: str, response_base: str) -> None:
 
 # ---- the run -------------------------------------------------------------------------------------
 async def rounds_against(label: str, url: str, fake: FakeSlack, concurrencies: list[int], n: int,
-                         proc: Proc | None) -> dict[int, Stats]:
-    """One round per concurrency, then the last one again (two identical rounds, for memory)."""
+                         proc: Proc | None, *, app: bool = True) -> dict[int, Stats]:
+    """One round per concurrency, then the last one again (two identical rounds, for memory). Each Stats gets
+    `cpu_ms`: the serving process's CPU per request (when `proc` is given)."""
     results: dict[int, Stats] = {}
     rss = []
     plan = concurrencies + [concurrencies[-1]]
@@ -483,7 +510,10 @@ async def rounds_against(label: str, url: str, fake: FakeSlack, concurrencies: l
         again = i == len(plan) - 1
         name = f"{label} c={c}" + (" (again)" if again else "")
         show(name, stats, kinds=proc is not None and c == concurrencies[-1])
-        if proc is not None:
+        stats.cpu_ms = 1000 * app_cpu / n if proc else float("nan")
+        if proc is not None and not app:
+            print(f"  {'':<22} CPU {stats.cpu_ms:.2f} ms/request")
+        if proc is not None and app:
             print(f"  {'':<22} {stats.answers(fake)}")
             rss.append(rss_kib(proc.proc.pid))
             print(f"  {'':<22} app CPU {app_cpu:.1f} s ({1000 * app_cpu / n:.1f} ms/request), busy {lingered:.1f} s "
@@ -497,17 +527,18 @@ async def rounds_against(label: str, url: str, fake: FakeSlack, concurrencies: l
             results[c] = stats
         else:
             results[-1] = stats
-    if proc is not None and len(rss) >= 2:
+    if proc is not None and app and len(rss) >= 2:
         print(f"  {'':<22} memory growth between the two identical c={plan[-1]} rounds: "
               f"{(rss[-1] - rss[-2]) / 1024:+.1f} MiB")
     return results
 
 
-def compare(label: str, app: dict[int, Stats], base: dict[int, Stats], top: int) -> None:
+def compare(label: str, app: dict[int, Stats], base: dict[int, Stats], bolt: dict[int, Stats], top: int) -> None:
     for c in sorted(k for k in app if k > 0):
         a, b = app[c], base[c]
         print(f"  {label} c={c}: throughput (ok/s) app/baseline {a.ok_rps / b.ok_rps:.3f}, p99 app/baseline "
-              f"{a.p99 / b.p99:.1f}×")
+              f"{a.p99 / b.p99:.1f}×; CPU per command: app {a.cpu_ms:.2f} ms, bare Bolt {bolt[c].cpu_ms:.2f} ms, "
+              f"ratio {a.cpu_ms / bolt[c].cpu_ms:.2f}× (goal ≤ 2×)")
     a, b = app[top], base[top]
     errors = sum(s.errors for s in app.values())
     print(f"  goals at c={top}: p99 < 300 ms: {'met' if a.p99 < 300 else 'NOT met'} ({a.p99:.0f} ms); "
@@ -603,6 +634,16 @@ async def main(args: argparse.Namespace) -> None:
                 base = await rounds_against("baseline", baseline.url, fake, concurrencies, n, None)
             finally:
                 await baseline.stop()
+            port = free_port()
+            bare = await Proc.start("bare-bolt", [sys.executable, str(Path(__file__).resolve()), "--bolt-baseline",
+                                                  str(port), "--slack-url", slack_url], dict(os.environ),
+                                    logs / "bare-bolt.log", f"http://127.0.0.1:{port}/")
+            try:
+                await bare.healthy()
+                print("bare Bolt (the same server stack; listeners only ack and respond):")
+                bolt = await rounds_against("bare Bolt", bare.url, fake, concurrencies, n, bare, app=False)
+            finally:
+                await bare.stop()
 
             databases = [("SQLite", f"sqlite+aiosqlite:///{tmp}/load.db")]
             if not args.quick:
@@ -622,7 +663,7 @@ async def main(args: argparse.Namespace) -> None:
                     results = await rounds_against(label, app.url, fake, concurrencies, n, app)
                 finally:
                     await stop(app)
-                compare(label, results, base, top)
+                compare(label, results, base, bolt, top)
                 fake.calls.clear()
             label, url = databases[-1]
             print(f"{label}, two app processes sharing the database (half the requests each):")
@@ -644,10 +685,14 @@ if __name__ == "__main__":
                         help="an admin DSN; a scratch database is created and dropped")
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--baseline", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--bolt-baseline", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--slack-url", help=argparse.SUPPRESS)
     cli = parser.parse_args()
     if cli.client:
         asyncio.run(client_main())
     elif cli.baseline:
         baseline_main(cli.baseline, SECRET)
+    elif cli.bolt_baseline:
+        bolt_baseline_main(cli.bolt_baseline, SECRET, cli.slack_url)
     else:
         asyncio.run(main(cli))

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=1, le=65535)
     # A command whose answer is not ready by then is acknowledged and answered through response_url.
     ack_budget_ms: int = Field(default=500, ge=0, le=2500)
+    # A form submission's outcome waits this long to go inline in the acknowledgement (where field errors can
+    # show), else the form says it goes on in the background and the outcome follows by DM.
+    view_budget_ms: int = Field(default=2200, ge=0, le=2800)
     # With this many slash commands in progress, new ones are acknowledged at once and queued (bot/slack_surge.py),
     # and this many queued commands run at a time.
     busy_commands: int = Field(default=8, ge=0)

@@ -20,7 +20,7 @@ from handlers.boundary import Boundary
 
 def register_all(app, services: Services) -> Boundary:
     """Registers every listener with Bolt through one boundary; its `slash` feeds the surge desk."""
-    boundary = Boundary(app, services.slack, services.settings.staff_email, services.settings.ack_budget_ms)
+    boundary = Boundary(app, services.slack, services.settings)
     reg = registration.register(boundary, services)
     chk = checkout.register(boundary, services)
     training.register(boundary, services, reg, chk)

@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 
 from bot.common.errors import Refusal, SlackUnavailable, TriggerExpired, is_unavailable
+from bot.config import Settings
 from bot.slack.gateway import SlackGateway
 from handlers.requests import Action, Command, Event, Submission
 
@@ -28,8 +29,8 @@ SlashListener = Callable[..., Awaitable[None]]  # Bolt's (ack, command, respond)
 
 
 class Boundary:
-    def __init__(self, app, gateway: SlackGateway, staff_email: str, ack_budget_ms: int) -> None:
-        self.app, self.gateway, self.staff_email, self.budget = app, gateway, staff_email, ack_budget_ms / 1000
+    def __init__(self, app, gateway: SlackGateway, settings: Settings) -> None:
+        self.app, self.gateway, self.settings = app, gateway, settings
         self.tasks: set[asyncio.Task] = set()
         self.slash: dict[str, SlashListener] = {}  # for the surge desk and the "open the form" button
 
@@ -96,7 +97,7 @@ class Boundary:
         """Answer in the acknowledgement when the work is quick; otherwise acknowledge before Slack's 3 s run out
         and let the answer follow through response_url."""
         task = asyncio.ensure_future(work)
-        done, _ = await asyncio.wait({task}, timeout=self.budget)
+        done, _ = await asyncio.wait({task}, timeout=self.settings.ack_budget_ms / 1000)
         if not done:
             await cmd.ack_now()
         await task
@@ -123,4 +124,4 @@ class Boundary:
             incident = secrets.token_hex(4)
             log.exception("%s failed (incident %s)", name, incident)
             await reply(f"Something went wrong on our side and nothing was changed (incident {incident}). Please "
-                        f"try again; if it keeps happening, email {self.staff_email} and quote the incident.", None)
+                        f"try again; if it keeps happening, email {self.settings.staff_email} and quote the incident.", None)

@@ -12,7 +12,6 @@ from handlers.boundary import Boundary
 from handlers.requests import Action, Command, Submission
 from handlers.words import mention
 
-VIEW_BUDGET_SECONDS = 2.2  # inline errors are only possible in the acknowledgement, which Slack awaits 3 s
 CANCELLED_TEXT = {
     "cancelled": "Your registration for *{title}* is cancelled and the seat returned to your organisation. You can "
                  "register for another event with `/training register`.",
@@ -54,7 +53,7 @@ class Registration:
                           timezone=slack_profile.timezone)
         task = asyncio.ensure_future(self.reg.register(profile, sub.value("event") or "", sub.value("code") or "",
                                                        "accepted" in (sub.value("coc") or [])))
-        await asyncio.wait({task}, timeout=VIEW_BUDGET_SECONDS)
+        await asyncio.wait({task}, timeout=self.settings.view_budget_ms / 1000)
         if task.done():
             await sub.update(views.registered_view(task.result()))
             return

@@ -176,7 +176,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def services(settings, db, clock) -> Services:
-    return build_services(settings, db=db, gateway=SlackGateway(make_client(settings, retries=2)), clock=clock)
+    gateway = SlackGateway(make_client(settings, retries=2, backoff=0.01))  # the real retries, without long waits
+    return build_services(settings, db=db, gateway=gateway, clock=clock)
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from bot.config import Settings
 from bot.slack.errors import Delivery
 from bot.slack.gateway import SlackGateway
 from bot.slack.health import SlackHealth
+from bot.slack.recorder import GroupWriter
 from storage.db import Database
 from storage.outbox_models import (
     CLAIMED,
@@ -46,8 +47,8 @@ log = logging.getLogger(__name__)
 
 STAFF = "#staff"  # the STAFF_CHANNEL setting as it is when the message goes
 MAX_ATTEMPTS = 5
-BATCH = 100
 CONCURRENCY = 8
+BATCH = 50  # claimed at a time; one not sent before its lease lapses is left to whoever takes it over
 CLEARED = {"text": None, "blocks": None, "file": None, "then": None}
 
 
@@ -190,19 +191,26 @@ class Outbox:
         return result
 
     async def _claim(self) -> list[OutboxMessage]:
-        """Take up to BATCH due messages; the newest version of a keyed message only, never one in flight."""
+        """Take up to BATCH due messages (a lapsed claim of a dead worker included); of a keyed message only its
+        newest version, and never while another version is in flight. The UPDATE repeats the claimable condition,
+        so of two workers racing for a message one gets it."""
         o, other = OutboxMessage, aliased(OutboxMessage)
         now = self.clock()
         claimable = or_(o.status == PENDING, and_(o.status == CLAIMED, o.lease_until < now))
         newer = exists().where(other.key == o.key, other.id > o.id, other.status.in_(LIVE))
         in_flight = exists().where(other.key == o.key, other.id < o.id, other.status == CLAIMED,
                                    other.lease_until >= now)
-        ids = (select(o.id).where(claimable, o.send_after <= now, ~newer, ~in_flight)
+        due = (select(o.id).where(o.status == PENDING, o.send_after <= now,
+                                  or_(o.key.is_(None), and_(~newer, ~in_flight)))
                .order_by(o.send_after, o.id).limit(BATCH))
+        lapsed = select(o.id).where(o.status == CLAIMED, o.lease_until < now).limit(BATCH)
         lease = now + timedelta(seconds=self.settings.reminder_lease_seconds)
         async with self.db.transaction() as s:
+            ids = list(await s.scalars(due)) + list(await s.scalars(lapsed))
+            if not ids:
+                return []
             claimed = list(await s.scalars(
-                update(o).where(o.id.in_(ids.scalar_subquery()), claimable)
+                update(o).where(o.id.in_(ids), claimable)
                 .values(status=CLAIMED, lease_until=lease, claimed_by=self.worker, attempts=o.attempts + 1)
                 .returning(o).execution_options(synchronize_session=False)))
             for row in claimed:
@@ -213,6 +221,8 @@ class Outbox:
     async def _deliver_batch(self, batch: list[OutboxMessage]) -> FlushResult:
         result, limit = FlushResult(), asyncio.Semaphore(CONCURRENCY)
 
+        outcomes = GroupWriter(self._record)
+
         async def one(row: OutboxMessage) -> None:
             async with limit:
                 if result.stopped:
@@ -222,9 +232,12 @@ class Outbox:
                     result.stopped = result.stopped or outcome.values["last_error"]
                     return
                 setattr(result, outcome.counted, getattr(result, outcome.counted) + 1)
-                await self._record(row, outcome)
+                outcomes.add((row, outcome))
 
-        await asyncio.gather(*(one(row) for row in batch))
+        try:
+            await asyncio.gather(*(one(row) for row in batch))
+        finally:
+            await outcomes.close()
         if result.stopped:
             await self._release([row.id for row in batch])
             await self._token_alarm(result.stopped)
@@ -232,6 +245,8 @@ class Outbox:
 
     async def _deliver(self, row: OutboxMessage) -> _Outcome:
         now = self.clock()
+        if row.lease_until <= now:  # too slow: another worker may have taken it over, so leave it to them
+            return _Outcome({"status": PENDING, "lease_until": None}, "retrying")
         if row.expires_at is not None and row.expires_at <= now:
             return _Outcome({"status": SKIPPED, "last_error": "its moment passed before it could be sent"}, "skipped")
         channel = self.settings.staff_channel if row.recipient == STAFF else row.recipient
@@ -283,20 +298,31 @@ class Outbox:
         async with self.db.read() as s:
             return await s.get(PostedMessage, key)
 
-    async def _record(self, row: OutboxMessage, outcome: _Outcome) -> None:
-        """The outcome, as soon as Slack has answered; a sent message's follow-ups are written with it."""
-        final = outcome.values.get("status") in (SENT, FAILED, SKIPPED)
-        values = {**outcome.values, **(CLEARED if final else {})}
+    async def _record(self, group: list[tuple[OutboxMessage, _Outcome]]) -> None:
+        """Outcomes, soon after Slack has answered (bot.slack.recorder); a sent message's follow-ups with them.
+        Plain sends, most of a big sweep, are marked in one statement."""
+        o = OutboxMessage
+        mine = and_(o.status == CLAIMED, o.claimed_by == self.worker)
+        plain = [row.id for row, outcome in group if outcome.counted == "sent" and not outcome.posted
+                 and not outcome.forget_post and not row.then]
         async with self.db.transaction() as s:
-            await s.execute(update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.status == CLAIMED,
-                                                        OutboxMessage.claimed_by == self.worker)
-                            .values(**values).execution_options(synchronize_session=False))
-            if outcome.posted:
-                await s.merge(PostedMessage(key=row.key, channel=outcome.posted[0], ts=outcome.posted[1]))
-            if outcome.forget_post:
-                await s.execute(delete(PostedMessage).where(PostedMessage.key == row.key))
-            if outcome.values.get("status") == SENT and row.then:
-                self.add(s, *(replace(Message.from_json(m), origin=row.origin) for m in row.then))
+            if plain:
+                await s.execute(update(o).where(o.id.in_(plain), mine)
+                                .values(status=SENT, sent_at=self.clock(), last_error=None, **CLEARED)
+                                .execution_options(synchronize_session=False))
+            for row, outcome in group:
+                if row.id in plain:
+                    continue
+                final = outcome.values.get("status") in (SENT, FAILED, SKIPPED)
+                await s.execute(update(o).where(o.id == row.id, mine)
+                                .values(**outcome.values, **(CLEARED if final else {}))
+                                .execution_options(synchronize_session=False))
+                if outcome.posted:
+                    await s.merge(PostedMessage(key=row.key, channel=outcome.posted[0], ts=outcome.posted[1]))
+                if outcome.forget_post:
+                    await s.execute(delete(PostedMessage).where(PostedMessage.key == row.key))
+                if outcome.values.get("status") == SENT and row.then:
+                    self.add(s, *(replace(Message.from_json(m), origin=row.origin) for m in row.then))
 
     async def _release(self, ids: list[int]) -> None:
         """Give back claimed messages that were not sent, without counting the attempt."""

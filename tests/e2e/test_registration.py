@@ -300,17 +300,23 @@ async def test_a_slow_registration_is_acknowledged_in_time_and_its_outcome_sent_
     import asyncio
 
     await setup(app, fake_slack)
-    real = app.services.registration.register
+    app.services.settings.view_budget_ms = 100
+    real, go_on = app.services.registration.register, asyncio.Event()
 
     async def slow(*args, **kwargs):
-        await asyncio.sleep(2.5)
+        await go_on.wait()  # still working when the form's acknowledgement is due
         return await real(*args, **kwargs)
 
     monkeypatch.setattr(app.services.registration, "register", slow)
     answer = await submit_register(app, "U0P01", "small", "ORG-A")
     assert answer["response_action"] == "update" and "finishing your registration" in json.dumps(answer)
+    assert not fake_slack.dms_to("U0P01")
+    go_on.set()
     dm = await eventually(lambda: fake_slack.dms_to("U0P01"))
     assert "You are registered for *Small online event*" in dm[0]
+    go_on.clear()
     answer = await submit_register(app, "U0P02", "small", "NOPE")
+    assert "finishing your registration" in json.dumps(answer)
+    go_on.set()
     refused = await eventually(lambda: fake_slack.dms_to("U0P02"))
     assert "did not go through" in refused[0] and "`NOPE` is not" in refused[0]

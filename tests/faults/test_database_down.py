@@ -44,7 +44,7 @@ async def proxied_app(proxy, fake_slack, clock):
                         slack_api_url=fake_slack.url + "api/", staff_channel="C0STAFF", ack_budget_ms=2500,
                         _env_file=None)  # answers in the acknowledgement, even on a loaded machine
     db = Database(url, schema=schema)
-    services = build_services(settings, db=db, gateway=SlackGateway(make_client(settings, retries=2)), clock=clock)
+    services = build_services(settings, db=db, gateway=SlackGateway(make_client(settings, retries=2, backoff=0.01)), clock=clock)
     runner = None
     try:
         await db.upgrade()

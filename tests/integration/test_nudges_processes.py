@@ -10,8 +10,10 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import func, select
 
 from storage.db import Database
+from storage.outbox_models import OutboxMessage
 from tests.conftest import BOT_TOKEN, _admin, pg_database_url
 from tests.registration_fixtures import eventually
 
@@ -80,19 +82,40 @@ async def test_two_processes_sweeping_one_database_send_every_reminder_once(shar
     assert all(b"sweep:" in out for out, _ in outs)
 
 
+async def _count(url: str, *where) -> int:
+    db = Database(url)
+    try:
+        async with db.read() as s:
+            return await s.scalar(select(func.count()).select_from(OutboxMessage).where(*where))
+    finally:
+        await db.dispose()
+
+
+async def _claims_expired(url: str) -> bool:
+    """No message is held by a claim whose lease still runs (the killed process's have run out)."""
+    return not await _count(url, OutboxMessage.status == "claimed",
+                            OutboxMessage.lease_until > datetime.now(timezone.utc))
+
+
 async def test_a_process_killed_mid_sweep_is_followed_by_one_that_sends_the_rest_once(shared_db, fake_slack):
+    """Outcomes are written as Slack answers, not after a batch: killed after 37 deliveries (not a multiple of any
+    batch), with more messages in flight, the next process sends each of the others once and none again."""
     await _world(shared_db, fake_slack)
     env = _env(shared_db, fake_slack)
-    fake_slack.hang_after = 100  # the 101st message hangs: the process is busy mid-sweep
+    fake_slack.hang_after = 37  # later messages never get Slack's answer: the process is busy mid-sweep
     victim = await _sweep_process(env)
-    await eventually(lambda: len(fake_slack.delivered) >= 100, timeout=60)
-    await asyncio.sleep(0.3)
-    victim.send_signal(signal.SIGKILL)
+    await eventually(lambda: len(fake_slack.calls_to("chat.postMessage")) > 37, timeout=60)
+
+    async def all_answers_recorded() -> bool:
+        return await _count(shared_db, OutboxMessage.status == "sent") == 37
+
+    await eventually(all_answers_recorded, timeout=30)
+    victim.send_signal(signal.SIGKILL)  # every answer recorded, more messages in flight
     await victim.wait()
     assert victim.returncode == -signal.SIGKILL
-    assert len(_prepare_dms(fake_slack)) == 100
+    assert len(_prepare_dms(fake_slack)) == 37
     fake_slack.hang_after = None
-    await asyncio.sleep(2.5)  # the dead process's claims expire
+    await eventually(lambda: _claims_expired(shared_db), timeout=30)
     survivor = await _sweep_process(env)
     out, err = await survivor.communicate()
     assert survivor.returncode == 0, err
