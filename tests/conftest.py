@@ -14,11 +14,12 @@ import asyncpg
 import pytest
 from aiohttp import ClientSession, web
 
-from bot.app import SERVICES, build_services, create_web_app
+from bot.app import BOUNDARY, SERVICES, build_services, create_web_app
 from bot.config import Settings
 from bot.services import Services
 from bot.slack.client import make_client
 from bot.slack.gateway import SlackGateway
+from handlers.boundary import Boundary
 from storage.db import Database
 from tests.fakes.slack import FakeSlack
 from tests.fakes.zoom import FakeZoom
@@ -188,8 +189,16 @@ async def examples(services) -> Services:
 
 
 class RunningApp:
-    def __init__(self, url: str, http: ClientSession, requests: SlackRequests, services: Services) -> None:
-        self.url, self.http, self.requests, self.services = url, http, requests, services
+    def __init__(self, url: str, http: ClientSession, requests: SlackRequests, services: Services,
+                 boundary: Boundary) -> None:
+        self.url, self.http, self.requests, self.services, self.boundary = url, http, requests, services, boundary
+
+    async def settled(self) -> None:
+        """Wait until the app has finished all it started: listeners still working after their acknowledgement,
+        and the messages they wrote."""
+        while [t for t in self.boundary.tasks if not t.done()] or self.services.outbox.busy:
+            await self.boundary.finish(timeout=30)
+            await self.services.outbox.drain()
 
     async def send(self, body: bytes, headers: dict, path: str = "slack/events"):
         async with self.http.post(self.url + path, data=body, headers=headers) as resp:
@@ -208,7 +217,7 @@ async def running_app(services: Services, fake_slack: FakeSlack):
     assert web_app[SERVICES] is services
     try:
         async with ClientSession() as http:
-            yield RunningApp(url, http, SlackRequests(SIGNING_SECRET, fake_slack.url), services)
+            yield RunningApp(url, http, SlackRequests(SIGNING_SECRET, fake_slack.url), services, web_app[BOUNDARY])
     finally:
         await runner.cleanup()
 

@@ -1,7 +1,6 @@
 """Certificates as one-page A4 landscape PDFs, each with a code anyone can verify."""
 from __future__ import annotations
 
-import secrets
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
@@ -11,9 +10,6 @@ from fpdf.enums import XPos, YPos
 
 from bot.certificates import typefaces
 from bot.certificates.typefaces import Typeface
-
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are read aloud and retyped
-CODE_PREFIX = "TB"
 
 _PAGE_WIDTH, _PAGE_HEIGHT, _MARGIN = 297, 210, 25
 
@@ -28,12 +24,6 @@ class MissingGlyphs(Exception):
                            for char in characters)
         super().__init__(f"The certificate of {name!r} cannot be printed: no font has {listed}. Correct the name "
                          "(a stray symbol or emoji?) or install a font that covers these characters.")
-
-
-def new_verification_code() -> str:
-    """A random code like "TB-7KQ3-MXR9" (8 symbols, about 40 bits); store it with a unique constraint."""
-    symbols = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-    return f"{CODE_PREFIX}-{symbols[:4]}-{symbols[4:]}"
 
 
 def render_certificate(kind: str, name: str, issued: date, code: str, details: str = "") -> bytes:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.attendance.service import AttendanceService
-from bot.certificates.pdf import new_verification_code, render_certificate
+from bot.certificates.codes import new_verification_code
 from bot.checkout import rules
 from bot.checkout.data import (
     INSTRUCTOR,
@@ -548,6 +548,8 @@ def describe_submission(sub: SubmissionView) -> str:
 
 
 def _certificate_message(user_id: str, cert: CertificateView) -> Message:
+    from bot.certificates.pdf import render_certificate  # fpdf and the fonts load only to draw one
+
     pdf = render_certificate(cert.kind_label, cert.name, cert.issued_on, cert.code,
                              details="has completed The Carpentries Instructor Training and its checkout")
     return Message(user_id, f":tada: Congratulations, {cert.name}: you are a certified {cert.kind_label}! Here is "

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.certificates.pdf import new_verification_code, render_certificate
+from bot.certificates.codes import new_verification_code
 from bot.mentoring import queries as q
 from bot.mentoring.data import Issued
 from bot.mentoring.rules import MENTOR
@@ -61,6 +61,8 @@ def _certificate_message(cert: MentoringCertificate, person: Person, group: Ment
     mentor = cert.role == MENTOR
     details = (f"{'led' if mentor else 'took part in'} the {group.topic} · {group.mtype} mentoring group, "
                f"{day(group.start)} to {day(group.end)}")
+    from bot.certificates.pdf import render_certificate  # fpdf and the fonts load only to draw one
+
     pdf = render_certificate(f"The Carpentries Mentoring Groups: {'Mentor' if mentor else 'Mentee'}",
                              person.name, cert.issued_at.date(), cert.code, details)
     return Message(person.slack_user_id, ":tada: Congratulations! You met every criterion of your mentoring group, "

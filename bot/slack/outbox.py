@@ -161,6 +161,10 @@ class Outbox:
             except Exception:  # noqa: BLE001 - what is unsent stays pending for the next flush
                 log.exception("outbox flush failed")
 
+    @property
+    def busy(self) -> bool:
+        return self._pump is not None and not self._pump.done()
+
     async def drain(self) -> None:
         """Wait for the pump (before shutdown, and at the end of a CLI command)."""
         while self._pump is not None and not self._pump.done():

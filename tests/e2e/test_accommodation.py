@@ -135,7 +135,7 @@ async def test_help_and_unknown_subcommands_answer_usage_without_a_form(app, fak
     assert "/accommodation status" in body and "only staff read it" in body
     _, body = await app.slash("/accommodation", "bogus", TRAINEE)
     assert "I don't know `bogus`" in body and "/accommodation status" in body
-    await asyncio.sleep(0.2)
+    await app.settled()
     assert not fake_slack.calls_to("views.open")
 
 
@@ -186,7 +186,7 @@ async def test_only_staff_can_use_the_buttons_and_a_refusal_changes_nothing(app,
                                                            {"note": {"value": text_value("done")}},
                                                            private_metadata=meta))
     assert "Only Carpentries staff" in json.loads(body)["errors"]["note"]
-    await asyncio.sleep(0.2)
+    await app.settled()
     assert not fake_slack.calls_to("chat.update") and not fake_slack.calls_to("views.open")
     assert len(fake_slack.dms_to(TRAINEE)) == dms
     assert (await requests(app))[0].status == "submitted"

@@ -4,21 +4,26 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import sys
 
+from bot.app import build_services
+from bot.config import Settings
 from tests.conftest import BOT_TOKEN, EXAMPLES
 from tests.registration_fixtures import eventually
 
 
-async def start_bot(fake_slack, tmp_path):
+async def start_bot(fake_slack, tmp_path, template):
     """`trainingbot socket` (a process) on a fresh SQLite with the example calendar, connected to the fake Slack."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/socket.db"
+    shutil.copyfile(template, tmp_path / "socket.db")
+    services = build_services(Settings(database_url=url, _env_file=None))
+    await services.calendar.load_file((EXAMPLES / "calendar.yml").read_bytes(), "calendar.yml")
+    await services.db.dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ZOOM_"))}
-    env.update(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/socket.db", SLACK_BOT_TOKEN=BOT_TOKEN,
-               SLACK_APP_TOKEN=fake_slack.app_token, SLACK_API_URL=fake_slack.url + "api/", SWEEP_MINUTES="60")
-    load = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "calendar", "load",
-                                                str(EXAMPLES / "calendar.yml"), env=env)
-    assert await load.wait() == 0
+    env.update(DATABASE_URL=url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=fake_slack.app_token,
+               SLACK_API_URL=fake_slack.url + "api/", SWEEP_MINUTES="60")
     fake_slack.add_user("U0SOCK", "Sock User", "s@x.org", tz="Asia/Tokyo")
     bot = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "socket", env=env,
                                                stderr=asyncio.subprocess.PIPE)
@@ -51,8 +56,8 @@ def acks(fake_slack, envelope_id: str) -> list[dict]:
     return [m for m in fake_slack.socket_messages if m.get("envelope_id") == envelope_id]
 
 
-async def test_socket_mode_answers_a_slash_command_and_sigterm_exits_0(fake_slack, tmp_path):
-    bot = await start_bot(fake_slack, tmp_path)
+async def test_socket_mode_answers_a_slash_command_and_sigterm_exits_0(fake_slack, tmp_path, sqlite_template):
+    bot = await start_bot(fake_slack, tmp_path, sqlite_template)
     try:
         assert fake_slack.calls_to("apps.connections.open")[0].token == fake_slack.app_token
         await send_calendar(fake_slack, "env-1")
@@ -64,23 +69,25 @@ async def test_socket_mode_answers_a_slash_command_and_sigterm_exits_0(fake_slac
 
 
 async def test_sigterm_in_socket_mode_acknowledges_and_finishes_the_command_in_flight(fake_slack, tmp_path,
-                                                                                      monkeypatch):
-    users_info = fake_slack._m_users_info
+                                                                                      monkeypatch, sqlite_template):
+    users_info, gate = fake_slack._m_users_info, asyncio.Event()
 
-    async def slow(args):  # past the 500 ms budget: acknowledged empty, the answer follows via response_url
-        await asyncio.sleep(1.5)
+    async def held(args):  # past the 500 ms budget: acknowledged empty, the answer follows via response_url
+        await gate.wait()
         return await users_info(args)
 
-    monkeypatch.setattr(fake_slack, "_m_users_info", slow)
-    bot = await start_bot(fake_slack, tmp_path)
+    monkeypatch.setattr(fake_slack, "_m_users_info", held)
+    bot = await start_bot(fake_slack, tmp_path, sqlite_template)
     try:
         await send_calendar(fake_slack, "env-2")
         await eventually(lambda: fake_slack.calls_to("users.info"), timeout=30)
-        assert acks(fake_slack, "env-2") == []  # SIGTERM comes before the acknowledgement
+        assert acks(fake_slack, "env-2") == []
+        bot.send_signal(signal.SIGTERM)  # before the acknowledgement
+        [ack] = await eventually(lambda: acks(fake_slack, "env-2"), timeout=30)  # still acknowledged
+        assert not ack.get("payload")
     finally:
+        gate.set()
         code, log = await stop(bot)
     assert code == 0 and "Traceback" not in log, log
-    [ack] = acks(fake_slack, "env-2")
-    assert not ack.get("payload")
     [answer] = [r for r in fake_slack.responses if r["key"] == "env-2"]
     assert "Instructor Training in Melbourne" in json.dumps(answer) and "JST" in json.dumps(answer)

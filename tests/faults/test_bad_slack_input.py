@@ -16,7 +16,6 @@ from tests.registration_fixtures import eventually, register_values, setup, subm
 from tests.slack_requests import sign, text_value
 
 DEADLINE_PASSED = datetime(2027, 1, 6, 12, 0, tzinfo=timezone.utc)  # "small" closes 2027-01-05 18:00 UTC
-SETTLE = 0.3  # seconds for work Bolt would run after its acknowledgement
 READ_ONLY = ("auth.test", "users.info", "users.lookupByEmail")
 
 # Bugs these tests found (each case below is marked with the one that makes it fail).
@@ -61,15 +60,10 @@ class Unchanged:
         self.app, self.fake_slack, self.allowed = app, fake_slack, allowed
 
     async def __aenter__(self):
-        """Waits until the work of the set-up has settled (Bolt finishes listeners after their ack)."""
-        state = None
-        for _ in range(50):
-            previous = state
-            state = (await snapshot(self.app), len(self.fake_slack.calls), len(self.fake_slack.responses))
-            if state == previous:
-                break
-            await asyncio.sleep(SETTLE / 3)
-        self.rows, self.calls, self.responses = state
+        """After the work of the set-up has settled (listeners go on after their ack)."""
+        await self.app.settled()
+        self.rows, self.calls, self.responses = (await snapshot(self.app), len(self.fake_slack.calls),
+                                                 len(self.fake_slack.responses))
         return self
 
     def responses_since(self) -> list[dict]:
@@ -78,7 +72,7 @@ class Unchanged:
     async def __aexit__(self, exc_type, *_):
         if exc_type is not None:
             return
-        await asyncio.sleep(SETTLE)
+        await self.app.settled()
         assert await snapshot(self.app) == self.rows
         assert [c.method for c in self.fake_slack.calls[self.calls:] if c.method not in self.allowed] == []
         self.new_responses = self.responses_since()

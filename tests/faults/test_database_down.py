@@ -4,19 +4,18 @@ from __future__ import annotations
 import json
 import uuid
 
-import asyncpg
 import pytest
 from aiohttp import ClientSession
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 
-from bot.app import build_services, create_web_app
+from bot.app import BOUNDARY, build_services, create_web_app
 from bot.config import Settings
 from bot.slack.client import make_client
 from bot.slack.gateway import SlackGateway
 from storage.db import Database
 from storage.models import Registration
-from tests.conftest import BOT_TOKEN, PG_DSN, PG_URL, SIGNING_SECRET, RunningApp, _start
+from tests.conftest import BOT_TOKEN, PG_URL, SIGNING_SECRET, RunningApp, _admin, _start, pg_database_url
 from tests.faults.tcp_proxy import TcpProxy
 from tests.registration_fixtures import register_values, setup, submit_register
 from tests.slack_requests import SlackRequests
@@ -34,30 +33,29 @@ async def proxy():
 
 
 @pytest.fixture
-async def proxied_app(proxy, fake_slack, clock):
-    """The real app on a schema of its own, its database URL going through the proxy."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(PG_DSN)
-    await admin.execute(f'CREATE SCHEMA "{schema}"')
-    url = make_url(PG_URL).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+async def proxied_app(proxy, fake_slack, clock, pg_template):
+    """The real app on a database of its own (a copy of the migrated template), its URL going through the proxy."""
+    name = f"tb_proxied_{uuid.uuid4().hex[:10]}"
+    await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
+    url = make_url(pg_database_url(name)).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     settings = Settings(database_url=url, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
                         slack_api_url=fake_slack.url + "api/", staff_channel="C0STAFF", ack_budget_ms=2500,
                         _env_file=None)  # answers in the acknowledgement, even on a loaded machine
-    db = Database(url, schema=schema)
-    services = build_services(settings, db=db, gateway=SlackGateway(make_client(settings, retries=2, backoff=0.01)), clock=clock)
+    db = Database(url)
+    services = build_services(settings, db=db, gateway=SlackGateway(make_client(settings, retries=2, backoff=0.01)),
+                              clock=clock)
     runner = None
     try:
-        await db.upgrade()
         web_app = create_web_app(services, migrate=False, schedule=False)
         runner, app_url = await _start(web_app)
         async with ClientSession() as http:
-            yield RunningApp(app_url, http, SlackRequests(SIGNING_SECRET, fake_slack.url), services)
+            yield RunningApp(app_url, http, SlackRequests(SIGNING_SECRET, fake_slack.url), services,
+                             web_app[BOUNDARY])
     finally:
         if runner is not None:
             await runner.cleanup()  # the app's own clean-up: its Slack session and the engine
         await db.dispose()
-        await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        await admin.close()
+        await _admin(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 async def health(app: RunningApp) -> tuple[int, dict]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import sys
 from datetime import datetime, timedelta
 
@@ -11,6 +12,8 @@ import asyncpg
 import pytest
 from sqlalchemy import func, select
 
+from bot.app import build_services
+from bot.config import Settings
 from storage.db import Database
 from storage.models import AttendanceImport, AttendanceRow
 from tests.attendance_fixtures import CALENDAR, ROSTER
@@ -18,7 +21,7 @@ from tests.integration.test_nudges_processes import shared_db  # noqa: F401 - th
 
 pytestmark = pytest.mark.both_databases
 
-ROWS = 60_000
+ROWS = 30_000
 
 
 def big_report() -> bytes:
@@ -47,35 +50,59 @@ async def _stored(url: str) -> tuple[int, int]:
         await db.dispose()
 
 
-async def _writing(url: str, wal) -> bool:
-    """Whether an import's write transaction is under way and not committed: on PostgreSQL, a backend inserting
-    attendance rows; on SQLite, a write-ahead log already megabytes long while the table is still empty."""
-    if url.startswith("sqlite"):
-        return wal.exists() and wal.stat().st_size > 2_000_000 and await _stored(url) == (0, 0)
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
+def _write_lock_held(path) -> bool:
+    """Whether another connection holds SQLite's write lock (an immediate transaction cannot start at once)."""
+    conn = sqlite3.connect(path, timeout=0, isolation_level=None)
     try:
-        return bool(await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                        "AND query LIKE 'INSERT INTO attendance_rows%'"))
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:
+        return True
     finally:
-        await conn.close()
+        conn.close()
+
+
+class WriteWatch:
+    """Sees an import's one write transaction under way, not committed: on SQLite the write lock held across
+    several looks (a migration's check holds it for milliseconds) while the tables are empty; on PostgreSQL a
+    backend inserting attendance rows."""
+
+    def __init__(self, url: str, path) -> None:
+        self.url, self.path, self.held, self.conn = url, path, 0, None
+
+    async def writing(self) -> bool:
+        if self.url.startswith("sqlite"):
+            self.held = self.held + 1 if _write_lock_held(self.path) else 0
+            return self.held >= 3 and await _stored(self.url) == (0, 0)
+        if self.conn is None:
+            self.conn = await asyncpg.connect(self.url.replace("postgresql+asyncpg://", "postgresql://", 1))
+        return bool(await self.conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                             "current_database() AND query LIKE 'INSERT INTO attendance_rows%'"))
+
+    async def close(self) -> None:
+        if self.conn is not None:
+            await self.conn.close()
 
 
 async def test_killed_import_is_all_or_nothing_and_a_rerun_completes(shared_db, tmp_path):  # noqa: F811
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ZOOM_"))}
     env["DATABASE_URL"] = shared_db
-    (tmp_path / "cal.yml").write_text(CALENDAR)
-    (tmp_path / "roster.csv").write_text(ROSTER)
     (tmp_path / "big.csv").write_bytes(big_report())
-    for args in (("calendar", "load", str(tmp_path / "cal.yml")),
-                 ("roster", "load", "it-dec", str(tmp_path / "roster.csv"))):
-        assert await (await _run(env, *args)).wait() == 0
-    wal = tmp_path / "shared.db-wal"
+    services = build_services(Settings(database_url=shared_db, _env_file=None))
+    await services.calendar.load_file(CALENDAR.encode(), "cal.yml")
+    await services.calendar.load_roster("it-dec", ROSTER.encode(), "roster.csv")
+    await services.db.dispose()
+    watch = WriteWatch(shared_db, shared_db.removeprefix("sqlite+aiosqlite:///"))
     victim = await _run(env, "attendance", "import", "it-dec", str(tmp_path / "big.csv"))
     deadline = asyncio.get_running_loop().time() + 60
-    while not await _writing(shared_db, wal):
-        assert victim.returncode is None, "the import finished before it could be caught writing"
-        assert asyncio.get_running_loop().time() < deadline, "the import never started writing"
-        await asyncio.sleep(0.005)
+    try:
+        while not await watch.writing():
+            assert victim.returncode is None, "the import finished before it could be caught writing"
+            assert asyncio.get_running_loop().time() < deadline, "the import never started writing"
+            await asyncio.sleep(0.02)
+    finally:
+        await watch.close()
     victim.send_signal(signal.SIGKILL)  # in the middle of its one write transaction
     await victim.wait()
     assert victim.returncode == -signal.SIGKILL

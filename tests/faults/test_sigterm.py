@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -18,11 +19,10 @@ from bot.config import Settings
 from storage.db import Database
 from storage.outbox_models import PostedMessage
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.registration_fixtures import eventually
 from tests.slack_requests import SlackRequests
 
 ROOT = Path(__file__).resolve().parents[2]
-SLOW_SLACK = 2.0  # seconds a slowed Slack call takes
-IN_ACK = 1.5  # seconds users.info takes when the answer must still fit in the acknowledgement (ACK_BUDGET_MS=2500)
 
 
 def free_port() -> int:
@@ -39,9 +39,12 @@ def environment(tmp_path: Path, fake_slack, port: int, extra: dict[str, str]) ->
 
 
 @pytest.fixture
-async def serve(tmp_path, fake_slack):
-    """Starts `trainingbot serve` when called; kills it at the end if it is still running."""
+async def serve(tmp_path, fake_slack, sqlite_template):
+    """Starts `trainingbot serve` when called (on a copy of the migrated template database); kills it at the end if
+    it is still running."""
     started = []
+    if not (tmp_path / "bot.db").exists():
+        shutil.copyfile(sqlite_template, tmp_path / "bot.db")
 
     async def start(**extra: str):
         port = free_port()
@@ -85,20 +88,24 @@ async def refused(port: int) -> bool:
     return False
 
 
-def slow_users_info(fake_slack, monkeypatch, seconds: float) -> None:
-    users_info = fake_slack._m_users_info
+def held_users_info(fake_slack, monkeypatch) -> asyncio.Event:
+    """users.info answers only once the returned gate is opened: the request is in flight until then."""
+    users_info, gate = fake_slack._m_users_info, asyncio.Event()
 
-    async def slow(args):
-        await asyncio.sleep(seconds)
+    async def held(args):
+        await gate.wait()
         return await users_info(args)
 
-    monkeypatch.setattr(fake_slack, "_m_users_info", slow)
+    monkeypatch.setattr(fake_slack, "_m_users_info", held)
     fake_slack.add_user("U0P01", "Person 01", "p01@example.org", tz="Europe/London")
+    return gate
 
 
-async def calendar_during_sigterm(serve, fake_slack, **env: str) -> tuple[int, str, object, Path]:
-    """`/training calendar` while users.info is slow; SIGTERM once Slack has the call. Checks that new connections
-    are refused while the request is still in flight; returns its status and body, the process and its log."""
+async def calendar_during_sigterm(serve, fake_slack, gate: asyncio.Event, *, answered_first: bool = False,
+                                  **env: str) -> tuple[int, str, object, Path]:
+    """`/training calendar` while users.info is held; SIGTERM once Slack has the call (and, with `answered_first`,
+    once the command was acknowledged). Checks that new connections are refused while the request is still in
+    flight; then lets Slack answer. Returns the request's status and body, the process and its log."""
     proc, url, port, output = await serve(**env)
     requests = SlackRequests(SIGNING_SECRET, fake_slack.url)
     async with ClientSession() as http:
@@ -115,27 +122,22 @@ async def calendar_during_sigterm(serve, fake_slack, **env: str) -> tuple[int, s
                 return resp.status, await resp.text()
 
         in_flight = asyncio.create_task(calendar())
-        for _ in range(200):
-            if fake_slack.calls_to("users.info"):
-                break
-            await asyncio.sleep(0.02)
-        assert fake_slack.calls_to("users.info") and not in_flight.done()
+        await eventually(lambda: fake_slack.calls_to("users.info"))
+        if answered_first:
+            await asyncio.wait_for(in_flight, timeout=10)
+        assert not gate.is_set()
 
         proc.send_signal(signal.SIGTERM)
-        for _ in range(50):
-            if await refused(port):
-                break
-            await asyncio.sleep(0.02)
-        assert await refused(port), "still accepting connections after SIGTERM"
-        assert not in_flight.done(), "the request finished before the listener closed: nothing was in flight"
-
+        await eventually(lambda: refused(port), timeout=5)
+        assert answered_first or not in_flight.done(), "the request finished too soon: nothing was in flight"
+        gate.set()
         status, body = await asyncio.wait_for(in_flight, timeout=10)
     return status, body, proc, output
 
 
 async def test_sigterm_finishes_the_request_in_flight_refuses_new_ones_and_exits_0(serve, fake_slack, monkeypatch):
-    slow_users_info(fake_slack, monkeypatch, IN_ACK)
-    status, body, proc, output = await calendar_during_sigterm(serve, fake_slack, ACK_BUDGET_MS="2500")
+    gate = held_users_info(fake_slack, monkeypatch)
+    status, body, proc, output = await calendar_during_sigterm(serve, fake_slack, gate, ACK_BUDGET_MS="2500")
     assert status == 200, body
     answer = json.loads(body)
     assert answer["response_type"] == "ephemeral" and answer["text"] == "No upcoming events"
@@ -145,11 +147,10 @@ async def test_sigterm_finishes_the_request_in_flight_refuses_new_ones_and_exits
 
 
 async def test_sigterm_finishes_work_that_goes_on_after_the_acknowledgement(serve, fake_slack, monkeypatch):
-    slow_users_info(fake_slack, monkeypatch, SLOW_SLACK)
-    status, body, proc, output = await calendar_during_sigterm(serve, fake_slack)
+    gate = held_users_info(fake_slack, monkeypatch)
+    status, body, proc, output = await calendar_during_sigterm(serve, fake_slack, gate, answered_first=True)
     assert status == 200 and body == "", body  # acknowledged within the budget; the answer follows
     assert await asyncio.wait_for(proc.wait(), timeout=15) == 0, output.read_text()
-    await asyncio.sleep(0.3)
     answers = [r for r in fake_slack.responses if r.get("text") == "No upcoming events"]
     assert len(answers) == 1, (fake_slack.responses, output.read_text())
     assert "Europe/London" in json.dumps(answers[0].get("blocks")), answers[0]
@@ -185,22 +186,20 @@ async def staff_post_of(tmp_path: Path, request_id: int) -> str | None:
 
 async def test_sigterm_lets_the_sweep_in_progress_finish(serve, fake_slack, monkeypatch, tmp_path):
     request_id = await pending_accommodation_request(tmp_path, fake_slack, monkeypatch)
-    post_message = fake_slack._m_chat_postMessage
+    post_message, gate = fake_slack._m_chat_postMessage, asyncio.Event()
 
-    async def slow_post(args):
+    async def held_post(args):
         if args.get("channel") == "C0STAFF":
-            await asyncio.sleep(SLOW_SLACK)
+            await gate.wait()
         return await post_message(args)
 
-    monkeypatch.setattr(fake_slack, "_m_chat_postMessage", slow_post)
+    monkeypatch.setattr(fake_slack, "_m_chat_postMessage", held_post)
     proc, _url, _port, output = await serve()
-    for _ in range(1500):
-        if fake_slack.messages_to("C0STAFF") or proc.returncode is not None:
-            break
-        await asyncio.sleep(0.02)
+    await eventually(lambda: fake_slack.messages_to("C0STAFF") or proc.returncode is not None, timeout=30)
     assert fake_slack.messages_to("C0STAFF") and not fake_slack.delivered, output.read_text()  # a post in flight
 
     proc.send_signal(signal.SIGTERM)
+    gate.set()
     assert await asyncio.wait_for(proc.wait(), timeout=15) == 0, output.read_text()
     assert await staff_post_of(tmp_path, request_id), output.read_text()
     assert "Traceback" not in output.read_text()

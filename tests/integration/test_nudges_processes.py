@@ -5,7 +5,6 @@ import asyncio
 import os
 import signal
 import sys
-import uuid
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
@@ -14,7 +13,7 @@ from sqlalchemy import func, select
 
 from storage.db import Database
 from storage.outbox_models import OutboxMessage
-from tests.conftest import BOT_TOKEN, _admin, pg_database_url
+from tests.conftest import BOT_TOKEN
 from tests.registration_fixtures import eventually
 
 pytestmark = pytest.mark.both_databases
@@ -23,15 +22,9 @@ TRAINEES = 300
 
 
 @pytest.fixture
-async def shared_db(backend, tmp_path):
-    """An empty database that separate processes can open by URL alone."""
-    if backend == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path}/shared.db"
-        return
-    name = f"tb_proc_{uuid.uuid4().hex[:10]}"
-    await _admin(f'CREATE DATABASE "{name}"')
-    yield pg_database_url(name)
-    await _admin(f'DROP DATABASE "{name}" WITH (FORCE)')
+def shared_db(db_url) -> str:
+    """A migrated database that separate processes can open by URL alone."""
+    return db_url[0]
 
 
 async def _world(url: str, fake_slack) -> None:

@@ -7,7 +7,8 @@ import pytest
 from pypdf import PdfReader
 
 from bot.certificates import typefaces
-from bot.certificates.pdf import CODE_ALPHABET, MissingGlyphs, new_verification_code, render_certificate
+from bot.certificates.codes import CODE_ALPHABET, new_verification_code
+from bot.certificates.pdf import MissingGlyphs, render_certificate
 
 CODE_FORMAT = re.compile(rf"TB-[{CODE_ALPHABET}]{{4}}-[{CODE_ALPHABET}]{{4}}")
 
