@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.common.errors import InputError, is_unavailable
 from bot.common.log_redaction import configure_logging
 from bot.common.plural import counted
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import SLACK_HINTS, ConfigError, Settings, load_settings
 
 log = logging.getLogger("trainingbot")
 EXIT_BAD_INPUT = 2
@@ -166,9 +166,12 @@ def cmd_attendance_report(settings: Settings, args) -> int:
 
 
 def cmd_nudges_run_once(settings: Settings, _args) -> int:
+    """One sweep, as the server runs it; exit 1 when Slack refused the app's token (everything stays due)."""
+    if settings.slack_bot_token is None:
+        raise ConfigError(f"SLACK_BOT_TOKEN is not set: {SLACK_HINTS['SLACK_BOT_TOKEN']}; nothing was sent.")
     result = asyncio.run(_with_services(settings, lambda s: s.nudges.sweep()))
     print(f"sweep: {result}")
-    return 0
+    return 1 if result.stopped else 0
 
 
 def cmd_nudges_preview(settings: Settings, args) -> int:

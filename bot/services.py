@@ -88,8 +88,9 @@ def build_services(settings: Settings, renderers: StaffRenderers, *, db: Databas
     outbox = Outbox(db, gateway, settings, clock, health)
     board = StaffBoard(outbox)
     attendance = AttendanceService(db, settings, clock, zoom_fetcher(settings))
-    registration = RegistrationService(db, settings, clock, outbox)
-    admin = RegistrationAdminService(db, settings, clock, outbox)
+    seat_moves = SeatMoveService(db, settings, clock, outbox, board, renderers.seat_request)
+    registration = RegistrationService(db, settings, clock, outbox, seat_moves)
+    admin = RegistrationAdminService(db, settings, clock, outbox, seat_moves)
     accommodation = AccommodationService(db, settings, clock, outbox, board, renderers.accommodation)
     checkout = CheckoutService(db, settings, clock, outbox, board, renderers.get_involved, attendance, gateway)
     mentoring = MentoringService(db, settings, clock, GroupForming(db, settings, clock, outbox, ChannelMaker(gateway)),
@@ -101,7 +102,7 @@ def build_services(settings: Settings, renderers: StaffRenderers, *, db: Databas
     return Services(
         settings=settings, db=db, slack=gateway, health=health, outbox=outbox, clock=clock, access=Access(db),
         calendar=CalendarService(db, settings, clock), registration=registration,
-        seat_moves=SeatMoveService(db, settings, clock, outbox, board, renderers.seat_request),
+        seat_moves=seat_moves,
         registration_admin=admin, attendance=attendance, uploads=UploadImporter(gateway, attendance),
         accommodation=accommodation, checkout=checkout,
         mentoring=mentoring,

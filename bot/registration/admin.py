@@ -14,6 +14,7 @@ from bot.common.errors import NotAllowed, Refusal
 from bot.config import Settings
 from bot.registration import queries as q
 from bot.registration import texts
+from bot.registration.seat_moves import SeatMoveService
 from bot.slack.outbox import Outbox, dm
 from bot.training_calendar import events as calendar
 from storage.db import Database
@@ -81,8 +82,9 @@ class EventCancelled:
 
 
 class RegistrationAdminService:
-    def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime], outbox: Outbox) -> None:
-        self.db, self.settings, self.clock, self.outbox = db, settings, clock, outbox
+    def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime], outbox: Outbox,
+                 seat_moves: SeatMoveService) -> None:
+        self.db, self.settings, self.clock, self.outbox, self.seat_moves = db, settings, clock, outbox, seat_moves
 
     async def seats(self, user_id: str, code: str | None) -> SeatsReport:
         """Only the organisation's contacts and staff may see it."""
@@ -170,6 +172,7 @@ class RegistrationAdminService:
             for reg in regs:
                 before, reg.status = reg.status, CANCELLED
                 q.audit(s, reg, "event cancelled", before, user_id, detail=reason)
+                await self.seat_moves.withdraw_pending(s, reg.id, user_id)
             await s.flush()
             alternatives = [e for e in await calendar.upcoming_events(s, now, self.settings.registration_close_days)
                             if e.seats_left and e.registration_closes > now]

@@ -14,12 +14,13 @@ from bot.common.errors import Refusal
 from bot.config import Settings
 from bot.registration import announce
 from bot.registration import queries as q
+from bot.registration.rules import seats_used
 from bot.slack.board import StaffBoard
 from bot.slack.outbox import Outbox, dm
 from bot.training_calendar import events as calendar
 from bot.training_calendar.events import EventSummary
 from storage.db import Database
-from storage.models import ACTIVE, FORFEITED, NO_SHOW, Event, Registration, SeatRequest, utcnow
+from storage.models import ACTIVE, FORFEITED, NO_SHOW, SEAT_USING, Event, Registration, SeatRequest, utcnow
 
 MOVABLE = (ACTIVE, FORFEITED, q.WAITLISTED)
 
@@ -139,10 +140,7 @@ class SeatMoveService:
             if request.status != "pending":
                 raise Refusal(f"This request was already {request.status} by <@{request.decided_by}>.")
             if approve:
-                reg = await s.get(Registration, request.registration_id, options=[selectinload(Registration.event)])
-                target = await q.lock_event_id(s, request.target_event_id)
-                if await q.active_count(s, target.id) >= target.capacity:
-                    raise Refusal(f"{target.title} is full: free a seat there first, or refuse the request.")
+                reg, target = await self._still_possible(s, request)
                 self._move(s, reg, target, staff_user, request.kind)
             request.status = "approved" if approve else "refused"
             request.decided_by, request.decided_at = staff_user, utcnow()
@@ -150,6 +148,33 @@ class SeatMoveService:
             self._show(s, view)
             self.outbox.add(s, dm(view.requester, self._outcome_text(view), origin="seat_request"))
         return view
+
+    async def _still_possible(self, s: AsyncSession, request: SeatRequest) -> tuple[Registration, Event]:
+        """What a request asks, checked again as things are now: the registration still where it was and still
+        holding (or waiting for) a seat, room in the target, and a seat of the organisation for one waiting."""
+        reg = await s.get(Registration, request.registration_id, options=[selectinload(Registration.event)],
+                          with_for_update=True)
+        if reg.status not in (*MOVABLE, NO_SHOW) or reg.event_id != request.source_event_id:
+            raise Refusal(f"This request can no longer be approved: the registration is now {reg.status.replace('_', '-')}"
+                          f" at `{reg.event.slug}`. Refuse it instead.")
+        target = await q.lock_event_id(s, request.target_event_id)
+        if await q.active_count(s, target.id) >= target.capacity:
+            raise Refusal(f"{target.title} is full: free a seat there first, or refuse the request.")
+        if reg.status not in SEAT_USING and reg.organisation_id is not None:
+            org = await q.lock_organisation(s, reg.organisation_id)
+            if org.total_seats - org.rolled_out_seats - await seats_used(s, org.id) <= 0:
+                raise Refusal(f"{org.name} has no seat left for this move: add seats first, or refuse the request.")
+        return reg, target
+
+    async def withdraw_pending(self, s: AsyncSession, registration_id: int, actor: str) -> None:
+        """A registration cancelled (by its trainee, or with its event) takes its waiting request with it; the staff
+        post says so. In the caller's transaction."""
+        pending = list(await s.scalars(select(SeatRequest).where(SeatRequest.registration_id == registration_id,
+                                                                 SeatRequest.status == "pending")))
+        for request in pending:
+            request.status, request.decided_by, request.decided_at = "withdrawn", actor, utcnow()
+            await s.flush()
+            self._show(s, await self._view(s, request.id))
 
     def _move(self, s: AsyncSession, reg: Registration, target: Event, actor: str, action: str) -> None:
         before, source = reg.status, reg.event.slug

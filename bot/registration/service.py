@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.registration import announce, texts
 from bot.registration import queries as q
 from bot.registration.rules import seats_used
+from bot.registration.seat_moves import SeatMoveService
 from bot.slack.outbox import Outbox, dm, to_staff
 from bot.training_calendar import events as calendar
 from bot.training_calendar.events import EventSummary
@@ -50,8 +51,11 @@ class StatusItem:
 
 
 class RegistrationService:
-    def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime], outbox: Outbox) -> None:
-        self.db, self.settings, self.clock, self.outbox = db, settings, clock, outbox
+    """`seat_moves` withdraws the waiting seat request of a registration that is cancelled."""
+
+    def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime], outbox: Outbox,
+                 seat_moves: SeatMoveService) -> None:
+        self.db, self.settings, self.clock, self.outbox, self.seat_moves = db, settings, clock, outbox, seat_moves
 
     # ---- reading ----------------------------------------------------------
     async def open_events(self) -> list[EventSummary]:
@@ -188,6 +192,7 @@ class RegistrationService:
                     f"deadline; the seat of {org} is forfeited unless staff move it "
                     f"(`/training admin roster {event.slug}`).", origin="registration"))
             q.audit(s, reg, "cancel", before, user_id, detail=outcome)
+            await self.seat_moves.withdraw_pending(s, reg.id, user_id)
             await self._flag_if_serial_canceller(s, person)
             summary = await self._summary(s, event)
         return Cancelled(outcome, summary)

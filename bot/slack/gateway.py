@@ -123,11 +123,14 @@ class SlackGateway:
                                    timeout=aiohttp.ClientTimeout(total=120)) as resp:
                 resp.raise_for_status()
                 chunks, size = [], 0
-                async for chunk in resp.content.iter_chunked(64 * 1024):
-                    size += len(chunk)
-                    if size > limit:
-                        raise ValueError(f"larger than {limit // (1024 * 1024)} MB")
-                    chunks.append(chunk)
+                try:
+                    async for chunk in resp.content.iter_chunked(64 * 1024):
+                        size += len(chunk)
+                        if size > limit:
+                            raise ValueError(f"larger than {limit // (1024 * 1024)} MB")
+                        chunks.append(chunk)
+                except aiohttp.ClientPayloadError:
+                    raise ValueError(f"the connection closed after {size:,} bytes") from None
         finally:
             if session is not self.client.session:
                 await session.close()

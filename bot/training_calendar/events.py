@@ -14,7 +14,6 @@ from bot.common.plural import counted
 from bot.training_calendar.file_format import CalendarSpec, EventSpec, OrganisationSpec
 from storage.models import ACTIVE, Event, EventSession, Organisation, Registration, Role
 
-
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 ORGANISATION_FIELDS = ("name", "level", "seats", "additional_seats", "rolled_in_seats", "rolled_out_seats",
                        "membership_start", "membership_end", "archived")

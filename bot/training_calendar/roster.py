@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.common import people
-from bot.common.plural import counted
 from bot.common.errors import InputError
+from bot.common.plural import counted
 from bot.registration.rules import seats_used
 from storage.models import ACTIVE, WAITLISTED, Event, Organisation, Person, Registration, RegistrationChange
 

@@ -67,6 +67,8 @@ class FakeSlack:
     released: asyncio.Event = field(default_factory=asyncio.Event)  # set on shutdown to end hung requests
     url: str = ""
     sockets: list = field(default_factory=list)  # open Socket Mode connections
+    download_chunk: int = 4096  # bytes per write when serving a file
+    fail_downloads: bool = False  # file downloads answer 500
     socket_messages: list[dict] = field(default_factory=list)  # what apps sent back (envelope acks)
     _ids = itertools.count(1)
 
@@ -75,9 +77,11 @@ class FakeSlack:
         self.users[user_id] = {"id": user_id, "name": name.lower().replace(" ", "."), "real_name": name, "tz": tz,
                                "profile": {"real_name": name, "display_name": name, "email": email}}
 
-    def add_file(self, file_id: str, name: str, content: bytes, user: str) -> None:
-        self.files[file_id] = {"id": file_id, "name": name, "user": user, "size": len(content),
-                               "content": content}
+    def add_file(self, file_id: str, name: str, content: bytes, user: str, *, served: bytes | None = None) -> None:
+        """A file files.info describes as `content`; `served` is what a download then gets, if not all of it."""
+        self.files[file_id] = {"id": file_id, "name": name, "user": user, "size": len(content), "content": content}
+        if served is not None:
+            self.files[file_id]["served"] = served
 
     def fail_next(self, count: int, kind: str, *, error: str = "internal_error", retry_after: int = 1,
                   method: str | None = None) -> None:
@@ -173,11 +177,28 @@ class FakeSlack:
         self.responses.append({"key": request.match_info["key"], **(await request.json()), "at": time.time()})
         return web.Response(text="ok")
 
-    async def _download(self, request: web.Request) -> web.Response:
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        """A private file, sent in small chunks as a slow network would (a reader must wait for the rest); a file
+        added with `served` serves only those bytes, then closes the connection."""
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return web.Response(status=403, text="forbidden")
         file = self.files.get(request.match_info["file_id"])
-        return web.Response(body=file["content"]) if file else web.Response(status=404)
+        if self.fail_downloads:
+            return web.Response(status=500, text="server error")
+        if file is None:
+            return web.Response(status=404)
+        content = file.get("served", file["content"])
+        resp = web.StreamResponse()
+        resp.content_length = len(file["content"])
+        await resp.prepare(request)
+        for start in range(0, len(content), self.download_chunk):
+            await resp.write(content[start:start + self.download_chunk])
+            await asyncio.sleep(0)
+        if "served" in file:
+            request.transport.close()  # cut off before the promised length
+        else:
+            await resp.write_eof()
+        return resp
 
     async def _upload(self, request: web.Request) -> web.Response:
         self.uploads[request.match_info["file_id"]] = await request.read()
@@ -263,7 +284,7 @@ class FakeSlack:
         file = self.files.get(args["file"])
         if file is None:
             return {"ok": False, "error": "file_not_found"}
-        public = {k: v for k, v in file.items() if k != "content"}
+        public = {k: v for k, v in file.items() if k not in ("content", "served")}
         return {"ok": True, "file": {**public, "url_private_download": f"{self.url}files/{file['id']}"}}
 
     async def _m_files_getUploadURLExternal(self, args):

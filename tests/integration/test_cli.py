@@ -9,9 +9,12 @@ from datetime import datetime, timezone
 import pytest
 import time_machine
 
+from bot.app import build_services
 from bot.cli import main
+from bot.config import Settings
+from bot.slack.outbox import Message
 from tests.attendance_fixtures import CALENDAR, ROSTER, ZOOM_DATA
-from tests.conftest import EXAMPLES, _admin, pg_database_url
+from tests.conftest import BOT_TOKEN, EXAMPLES, _admin, pg_database_url
 
 pytestmark = pytest.mark.both_databases
 
@@ -175,3 +178,30 @@ def test_summary_lines_say_one_in_the_singular_and_more_in_the_plural(cli_db, tm
     assert capsys.readouterr().out == f"it-dec: {one_row}: 1 row imported\n"
     assert main(["nudges", "preview", "--days", "1"]) == 0
     assert capsys.readouterr().out.endswith("in the next 1 day\n")
+
+
+def test_nudges_run_once_without_a_token_exits_2_with_one_line(cli_db, capsys, monkeypatch):
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    assert main(["nudges", "run-once"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("trainingbot: SLACK_BOT_TOKEN is not set") and "nothing was sent" in err[0]
+
+
+async def test_nudges_run_once_with_a_revoked_token_stops_keeps_everything_due_and_exits_1(
+        cli_db, fake_slack, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.url + "api/")
+    fake_slack.add_user("U0AMARA", "Amara Nwosu")
+    assert await asyncio.to_thread(main, ["calendar", "load", write(tmp_path, "c.yml", CALENDAR)]) == 0
+    services = build_services(Settings(_env_file=None))
+    await services.outbox.send(Message("U0AMARA", "waiting"))  # kept: the token fails before it can go
+    fake_slack.fail_next(50, "ok_false", error="token_revoked")
+    await services.outbox.drain()
+    await services.db.dispose()
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, ["nudges", "run-once"]) == 1
+    out = capsys.readouterr().out
+    assert "stopped: Slack refused the app's token (token_revoked)" in out
+    fake_slack.failures.clear()  # the token is fixed
+    assert await asyncio.to_thread(main, ["nudges", "run-once"]) == 0
+    assert [m["text"] for m in fake_slack.delivered if m["channel"] == "U0AMARA"] == ["waiting"]
