@@ -3,6 +3,7 @@ application (Slack events, Zoom webhook, health) or the Socket Mode client aroun
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import signal
@@ -11,12 +12,15 @@ import time
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 
 import handlers
 from bot import services as assembly
-from bot.config import Settings
+from bot.common.errors import SlackUnavailable
+from bot.config import SLACK_HINTS, ConfigError, Settings
 from bot.reminders.scheduler import Sweeper
 from bot.services import Services
+from bot.slack.errors import TokenRefused
 from bot.slack.guard import slack_guard
 from bot.slack.surge import SurgeDesk
 from bot.zoom import webhook as zoom_checks
@@ -33,13 +37,73 @@ def build_services(settings: Settings, **collaborators) -> Services:
     return assembly.build_services(settings, handlers.staff_renderers(), **collaborators)
 
 
+TOKEN_REFUSED = ("trainingbot cannot act in this Slack right now: Slack refused its token. Carpentries staff can "
+                 "see this on the app's health check; please try again later.")
+
+
+class _TokenChoiceNotice(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN "will be unused" whenever a client or `authorize` is given, as here on
+    purpose: the token is used, through our client and `authorize`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not ("`token`" in message and ("will be unused" in message or "will be ignored" in message))
+
+
 def create_bolt(services: Services) -> tuple[AsyncApp, Boundary]:
     """No module-level app: everything is built here from the services."""
     settings = services.settings
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
-    bolt = AsyncApp(client=services.slack.client, signing_secret=secret,
-                    request_verification_enabled=secret is not None, logger=logging.getLogger("slack_bolt"))
+    logger = logging.getLogger("slack_bolt")
+    if not any(isinstance(f, _TokenChoiceNotice) for f in logger.filters):
+        logger.addFilter(_TokenChoiceNotice())
+    bolt = AsyncApp(client=services.slack.client, signing_secret=secret, authorize=authorizer(services),
+                    request_verification_enabled=secret is not None, logger=logger,
+                    user_facing_authorize_error_message=TOKEN_REFUSED)
     return bolt, handlers.register_all(bolt, services)
+
+
+def authorizer(services: Services):
+    """Bolt's authorization from the bot's auth.test, asked once. When Slack cannot be reached the request still
+    goes on (a listener that needs Slack then says "Slack could not be reached"), rather than Bolt telling the
+    person to reinstall the app; when Slack refuses the token, staff see it on /healthz."""
+    token = services.slack.client.token
+
+    async def authorize(enterprise_id, team_id, user_id) -> AuthorizeResult | None:
+        try:
+            me = await services.slack.identity()
+        except SlackUnavailable:
+            log.warning("auth.test: Slack could not be reached; handling this request without the bot's identity")
+            return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token, user_id=user_id)
+        if me is None:
+            services.health.token_problem = services.health.token_problem or "auth.test refused the token"
+            return None
+        return AuthorizeResult.from_auth_test_response(auth_test_response=me, bot_token=token)
+
+    return authorize
+
+
+async def readiness(services: Services) -> list[str]:
+    """What is missing for full operation, and which features are therefore off (said at start, in a few lines)."""
+    settings, lines = services.settings, []
+    if not settings.staff_channel:
+        lines.append("STAFF_CHANNEL is not set: accommodation requests, seat requests and staff alerts are kept "
+                     "and posted once it is.")
+    elif await services.slack.member_of(settings.staff_channel) is False:
+        lines.append(f"the bot is not in STAFF_CHANNEL ({settings.staff_channel}): invite it there; staff messages "
+                     "wait until then.")
+        services.health.staff_channel_problem = f"not in {settings.staff_channel}"
+    if not settings.zoom_configured:
+        lines.append("Zoom is not configured (ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET): reports are not "
+                     "fetched from Zoom; trainers import CSV exports.")
+    if settings.zoom_webhook_secret_token is None:
+        lines.append("ZOOM_WEBHOOK_SECRET_TOKEN is not set: /zoom/webhook refuses Zoom's events.")
+    return lines
+
+
+async def say_readiness(services: Services) -> None:
+    for line in await readiness(services):
+        log.warning("not fully set up: %s", line)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -108,6 +172,7 @@ def create_web_app(services: Services, *, migrate: bool = True, schedule: bool =
         if migrate:
             await services.db.upgrade()
         services.slack.open_session()
+        await say_readiness(services)
         surge.start()
         if schedule:
             sweeper.start()
@@ -141,22 +206,32 @@ class HeldSocketModeHandler(AsyncSocketModeHandler):
             await super().handle(client, req)
 
 
+SOCKET_PATIENCE = 20.0  # seconds to keep trying an unreachable Slack before giving up with one line
+
+
 async def run_socket_mode(services: Services) -> None:
-    """`trainingbot socket` until SIGTERM or SIGINT; then, as the HTTP server does: envelopes received are
-    acknowledged before the socket closes, and the current sweep and the work after acknowledgements finish."""
+    """`trainingbot socket` until SIGTERM or SIGINT (which stop it at any moment, connecting included); then, as
+    the HTTP server does: envelopes received are acknowledged before the socket closes, and the current sweep and
+    the work after acknowledgements finish. A refused app token raises ConfigError; a Slack out of reach for
+    SOCKET_PATIENCE seconds raises SlackUnavailable."""
     settings = services.settings
-    await services.db.upgrade()
-    services.slack.open_session()
-    bolt, boundary = create_bolt(services)
-    handler = HeldSocketModeHandler(bolt, settings.slack_app_token.get_secret_value(), boundary)
-    sweeper = Sweeper(services.nudges, settings.sweep_minutes)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await handler.connect_async()
+        await services.db.upgrade()
+        services.slack.open_session()
+        if not await _until_stopped(_check_app_token(services), stop):
+            return
+        bolt, boundary = create_bolt(services)
+        handler = HeldSocketModeHandler(bolt, settings.slack_app_token.get_secret_value(), boundary)
+        if not await _until_stopped(asyncio.wait_for(handler.connect_async(), SOCKET_PATIENCE), stop):
+            await handler.close_async()
+            return
         log.info("connected to Slack in Socket Mode")
+        await say_readiness(services)
+        sweeper = Sweeper(services.nudges, settings.sweep_minutes)
         sweeper.start()
         await stop.wait()
         log.info("stopping: acknowledging the envelopes received, then closing the socket")
@@ -170,3 +245,38 @@ async def run_socket_mode(services: Services) -> None:
             loop.remove_signal_handler(sig)
         await services.slack.close_session()
         await services.db.dispose()
+
+
+async def _until_stopped(work, stop: asyncio.Event) -> bool:
+    """Run `work` unless a signal comes first (then cancel it): whether it finished."""
+    task, stopping = asyncio.ensure_future(work), asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if task not in done:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        return False
+    stopping.cancel()
+    task.result()
+    return True
+
+
+async def _check_app_token(services: Services) -> None:
+    """apps.connections.open before connecting: a refused app token is a ConfigError at once; an unreachable Slack
+    is tried again for SOCKET_PATIENCE seconds (instead of Socket Mode's retrying forever)."""
+    token = services.settings.slack_app_token.get_secret_value()
+    deadline = asyncio.get_running_loop().time() + SOCKET_PATIENCE
+    for attempt in itertools.count():
+        try:
+            await services.slack.socket_url(token)
+            return
+        except SlackUnavailable:
+            if attempt == 0:
+                log.warning("Slack could not be reached; trying again for up to %.0f s", SOCKET_PATIENCE)
+            if asyncio.get_running_loop().time() > deadline:
+                raise SlackUnavailable(f"Slack could not be reached at {services.settings.slack_api_url} for "
+                                       f"{SOCKET_PATIENCE:.0f} s; check the network (and SLACK_API_URL), then "
+                                       "start again") from None
+            await asyncio.sleep(2)
+        except TokenRefused as refused:
+            raise ConfigError(f"SLACK_APP_TOKEN was refused by Slack ({refused.reason}): "
+                              f"{SLACK_HINTS['SLACK_APP_TOKEN']}.") from None

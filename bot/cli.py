@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.common.errors import InputError, is_unavailable
+from bot.common.errors import InputError, SlackUnavailable, is_unavailable
 from bot.common.log_redaction import configure_logging
 from bot.common.plural import counted
 from bot.config import SLACK_HINTS, ConfigError, Settings, load_settings
@@ -321,6 +321,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(settings, args)
     except (ConfigError, InputError) as exc:
         return _fail(exc)
+    except SlackUnavailable as exc:
+        print(f"trainingbot: {exc}", file=sys.stderr)
+        return 1
     except Exception as exc:
         if is_unavailable(exc):
             print(f"trainingbot: the database at {_safe_url(settings.database_url)} is not reachable "

@@ -20,6 +20,14 @@ RECIPIENT_ERRORS = frozenset({"user_not_found", "users_not_found", "cannot_dm_bo
 CHANNEL_ERRORS = frozenset({"channel_not_found", "is_archived", "not_in_channel"})
 
 
+class TokenRefused(Exception):
+    """Slack refused a token (`reason`: invalid_auth, not_allowed_token_type, …)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class Delivery:
     ok: bool

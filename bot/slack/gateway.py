@@ -15,7 +15,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.common.errors import SlackUnavailable, TriggerExpired
 from bot.common.people import Profile
-from bot.slack.errors import Delivery, reason
+from bot.slack.errors import Delivery, TokenRefused, reason
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,7 @@ class SlackGateway:
         self.client = client
         self._profiles: dict[str, tuple[float, Profile]] = {}
         self._ttl = profile_ttl
+        self._identity = None  # auth.test's answer, once it worked
 
     def open_session(self) -> None:
         """One pooled HTTP session for every Web API call (instead of a new connection per call)."""
@@ -48,14 +49,14 @@ class SlackGateway:
     async def open_view(self, trigger_id: str, view: dict) -> None:
         """views.open; a trigger older than Slack's 3 s raises TriggerExpired."""
         try:
-            await self.client.views_open(trigger_id=trigger_id, view=view)
+            await _interactive(self.client.views_open(trigger_id=trigger_id, view=view))
         except SlackApiError as exc:
             if reason(exc) == "expired_trigger_id":
                 raise TriggerExpired() from None
             raise
 
     async def publish_home(self, user_id: str, view: dict) -> None:
-        await self.client.views_publish(user_id=user_id, view=view)
+        await _interactive(self.client.views_publish(user_id=user_id, view=view))
 
     # ---- people -----------------------------------------------------------------------------------------------
     async def profile(self, user_id: str) -> Profile:
@@ -151,7 +152,7 @@ class SlackGateway:
     async def check_token(self) -> str | None:
         """auth.test: None when the token works, else Slack's reason; raises SlackUnavailable when unreachable."""
         try:
-            await self.client.auth_test()
+            self._identity = await self.client.auth_test()
         except SlackApiError as exc:
             if exc.response.status_code >= 500:
                 raise SlackUnavailable() from None
@@ -159,6 +160,43 @@ class SlackGateway:
         except (aiohttp.ClientError, OSError, TimeoutError):
             raise SlackUnavailable() from None
         return None
+
+    async def identity(self):
+        """The bot's auth.test answer (asked once, then remembered); None when Slack refuses the token; raises
+        SlackUnavailable when Slack cannot be reached."""
+        if self._identity is None and await self.check_token() is not None:
+            return None
+        return self._identity
+
+    async def member_of(self, channel: str) -> bool | None:
+        """Whether the bot is in a channel; None when Slack will not say (a missing scope, Slack down)."""
+        try:
+            return bool((await self.client.conversations_info(channel=channel))["channel"].get("is_member"))
+        except SlackApiError as exc:
+            return False if reason(exc) == "channel_not_found" else None
+        except (aiohttp.ClientError, OSError, TimeoutError):
+            return None
+
+    async def socket_url(self, app_token: str) -> str:
+        """apps.connections.open with the app-level token: where Socket Mode connects. Raises TokenRefused when
+        Slack refuses the token, SlackUnavailable when it cannot be reached."""
+        try:
+            return (await _interactive(self.client.apps_connections_open(app_token=app_token)))["url"]
+        except SlackApiError as exc:
+            raise TokenRefused(reason(exc)) from None
+
+
+async def _interactive(call):
+    """A call someone is waiting for: Slack out of reach (5xx after the retries, no connection) raises
+    SlackUnavailable, which the listener boundary answers with "try again"."""
+    try:
+        return await call
+    except SlackApiError as exc:
+        if exc.response.status_code >= 500:
+            raise SlackUnavailable() from None
+        raise
+    except (aiohttp.ClientError, OSError, TimeoutError):
+        raise SlackUnavailable() from None
 
 
 def _failed(method: str, channel: str, exc: Exception) -> Delivery:

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sys
 
 from bot.app import build_services
@@ -91,3 +92,49 @@ async def test_sigterm_in_socket_mode_acknowledges_and_finishes_the_command_in_f
     assert code == 0 and "Traceback" not in log, log
     [answer] = [r for r in fake_slack.responses if r["key"] == "env-2"]
     assert "Instructor Training in Melbourne" in json.dumps(answer) and "JST" in json.dumps(answer)
+
+
+async def _socket_process(env: dict) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "socket", env=env,
+                                                stderr=asyncio.subprocess.PIPE)
+
+
+def _env(tmp_path, template, slack_url: str, app_token: str) -> dict:
+    shutil.copyfile(template, tmp_path / "socket.db")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ZOOM_"))}
+    env.update(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/socket.db", SLACK_BOT_TOKEN=BOT_TOKEN,
+               SLACK_APP_TOKEN=app_token, SLACK_API_URL=slack_url, SWEEP_MINUTES="60")
+    return env
+
+
+async def test_a_wrong_app_token_exits_at_once_with_one_clear_line(fake_slack, tmp_path, sqlite_template):
+    bot = await _socket_process(_env(tmp_path, sqlite_template, fake_slack.url + "api/", "xapp-not-this-one"))
+    _, err = await asyncio.wait_for(bot.communicate(), 30)
+    lines = err.decode().strip().splitlines()
+    assert bot.returncode == 2 and lines[-1].startswith("trainingbot: SLACK_APP_TOKEN was refused by Slack "
+                                                        "(invalid_auth)"), lines
+    assert "Traceback" not in err.decode()
+
+
+async def test_no_route_to_slack_exits_within_thirty_seconds_with_one_line(tmp_path, sqlite_template):
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    bot = await _socket_process(_env(tmp_path, sqlite_template, f"http://127.0.0.1:{port}/api/", "xapp-1"))
+    _, err = await asyncio.wait_for(bot.communicate(), 40)
+    lines = err.decode().strip().splitlines()
+    assert bot.returncode == 1 and "Slack could not be reached" in lines[-1], lines
+    assert "Traceback" not in err.decode()
+
+
+async def test_sigterm_stops_it_while_it_is_still_trying_to_reach_slack(tmp_path, sqlite_template):
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    bot = await _socket_process(_env(tmp_path, sqlite_template, f"http://127.0.0.1:{port}/api/", "xapp-1"))
+    line = b""
+    while b"Slack could not be reached; trying again" not in line:  # its first try failed: it is trying again
+        line = await asyncio.wait_for(bot.stderr.readline(), 20)
+        assert line, "it ended before trying again"
+    bot.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(bot.wait(), 10) == 0

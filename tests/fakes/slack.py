@@ -27,6 +27,7 @@ REQUIRED = {
     "conversations.open": ("users",),
     "conversations.create": ("name",),
     "conversations.invite": ("channel", "users"),
+    "conversations.info": ("channel",),
     "files.info": ("file",),
     "files.getUploadURLExternal": ("filename", "length"),
     "files.completeUploadExternal": ("files",),
@@ -59,6 +60,7 @@ class FakeSlack:
     uploads: dict[str, bytes] = field(default_factory=dict)
     channels: dict[str, dict] = field(default_factory=dict)
     missing_channels: set[str] = field(default_factory=set)
+    outside_channels: set[str] = field(default_factory=set)  # channels that exist but the bot is not in
     calls: list[Call] = field(default_factory=list)
     responses: list[dict] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
@@ -272,6 +274,12 @@ class FakeSlack:
         is_private = str(args.get("is_private", "false")).lower() in ("true", "1")
         self.channels[channel_id] = {"id": channel_id, "name": name, "is_private": is_private, "members": set()}
         return {"ok": True, "channel": {"id": channel_id, "name": name, "is_private": is_private}}
+
+    async def _m_conversations_info(self, args):
+        channel = args["channel"]
+        if channel in self.missing_channels:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "channel": {"id": channel, "is_member": channel not in self.outside_channels}}
 
     async def _m_conversations_invite(self, args):
         channel = self.channels.get(args["channel"])
