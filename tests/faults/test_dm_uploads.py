@@ -14,8 +14,9 @@ from tests.registration_fixtures import eventually
 
 AFTER = datetime(2026, 12, 10, tzinfo=timezone.utc)
 HEADER = "Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest\n"
-PEOPLE = [("Amara Nwosu", "amara.nwosu@example.edu"), ("Mei Lin Chen", "meilin.chen@example.com"),
-          ("Guest Caller", "")]
+DEVICE = " (" + "Conference Room Display in Building 4 " * 5 + ")"  # long rows: megabytes without a million rows
+PEOPLE = [(f"Amara Nwosu{DEVICE}", "amara.nwosu@example.edu"), (f"Mei Lin Chen{DEVICE}", "meilin.chen@example.com"),
+          (f"Guest Caller{DEVICE}", "")]
 
 
 def report_of(size: int) -> tuple[bytes, int]:

@@ -1,4 +1,4 @@
-"""Calendar and roster loads on SQLite and PostgreSQL: idempotent upserts, all-or-nothing on bad input."""
+"""Calendar and roster loads: idempotent upserts (stored alike on SQLite and PostgreSQL), all-or-nothing on bad input."""
 from __future__ import annotations
 
 import pytest
@@ -9,7 +9,6 @@ from bot.training_calendar.events import LoadSummary
 from storage.models import Event, EventSession, Organisation, Registration, RegistrationChange, Role
 from tests.conftest import EXAMPLES
 
-pytestmark = pytest.mark.both_databases
 
 GOOD = (EXAMPLES / "calendar.yml").read_text()
 
@@ -54,6 +53,7 @@ async def counts(db) -> tuple[int, ...]:
                       (Organisation, Event, EventSession, Role, Registration, RegistrationChange)])
 
 
+@pytest.mark.both_databases  # what is stored, on both databases
 async def test_example_calendar_loads_and_a_second_load_changes_nothing(services):
     summary = await services.calendar.load_file(GOOD.encode(), "calendar.yml")
     assert (summary.organisations_new, summary.events_new) == (2, 3)
@@ -71,6 +71,7 @@ async def test_example_calendar_loads_and_a_second_load_changes_nothing(services
         assert sorted(await s.scalars(select(EventSession.id))) == session_ids
 
 
+@pytest.mark.both_databases  # what is stored, on both databases
 async def test_changed_trainers_and_sessions_replace_the_old_ones(services):
     await services.calendar.load_file(ONE_EVENT.encode(), "c.yml")
     changed = ONE_EVENT.replace("[U0TRAINER1]", "[U0TRAINER9]").replace("T13:00", "T14:00")
@@ -126,6 +127,7 @@ async def test_a_file_over_five_megabytes_is_refused(services):
 ROSTER = "name,email,slack_user_id,organisation_code\nAda L,ada@example.org,U0ADA,ORG-1\nBo M,bo@example.org,,\n"
 
 
+@pytest.mark.both_databases  # what is stored, on both databases
 async def test_roster_registers_everyone_once(services):
     await services.calendar.load_file(ONE_EVENT.encode(), "c.yml")
     assert await services.calendar.load_roster("ev-1", ROSTER.encode(), "r.csv") == 2

@@ -253,7 +253,7 @@ def _could_join(members: list[Signup], person: Signup) -> bool:
             and any(all(_accepts(m, topic) for m in everyone) for topic in ("Git", "Python", "SQL")))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(people=signups(), max_mentees=st.integers(1, 5))
 def test_proposals_always_respect_the_rules(people, max_mentees):
     proposal = propose_groups(people, max_mentees)
