@@ -142,6 +142,8 @@ async def test_forget_leaves_no_trace_and_keeps_the_counts(services, fake_slack,
     done = await privacy.forget("amara.nwosu@EXAMPLE.edu")
     await services.outbox.drain()  # the copies in Slack are redacted (the receipt DM deleted)
     assert [c.args["channel"] for c in fake_slack.calls_to("chat.delete")] == ["DU0AMARA"]
+    staff_post = [c.args for c in fake_slack.calls_to("chat.update") if c.args["channel"] == "C0STAFF"][-1]
+    assert NEED not in json.dumps(staff_post) and "Amara" not in json.dumps(staff_post)
     assert done.placeholder == f"forgotten person #{amara}"
     removed = {(table, what): count for table, count, what in done.removed}
     assert removed[("attendance_rows", "names and emails replaced")] == 3
