@@ -12,7 +12,7 @@ event, and two `trainingbot nudges run-once` run at the same time: no overbookin
 Goals (printed, not asserted): p99 < 300 ms at 200 concurrent, zero errors, throughput ≥ 1/3 of baseline.
 Percentiles cover every request (an error counts with the time it took to fail); "ok/s" counts only 200
 answers that are not an apology. In a surge the app acknowledges at once and answers later
-(bot/slack_surge.py), so each round also prints when the answers arrived at the fake Slack (response_url,
+(bot/slack/surge.py), so each round also prints when the answers arrived at the fake Slack (response_url,
 or the modal opened). Between rounds the app is left to go idle (Bolt goes on with work it has stopped
 waiting for), so each round and each memory reading starts from the same state.
 

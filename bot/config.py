@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     # A form submission's outcome waits this long to go inline in the acknowledgement (where field errors can
     # show), else the form says it goes on in the background and the outcome follows by DM.
     view_budget_ms: int = Field(default=2200, ge=0, le=2800)
-    # With this many slash commands in progress, new ones are acknowledged at once and queued (bot/slack_surge.py),
+    # With this many slash commands in progress, new ones are acknowledged at once and queued (bot/slack/surge.py),
     # and this many queued commands run at a time.
     busy_commands: int = Field(default=8, ge=0)
     command_workers: int = Field(default=4, ge=1, le=64)
