@@ -57,8 +57,9 @@ def create_bolt(services: Services) -> tuple[AsyncApp, Boundary]:
     logger = logging.getLogger("slack_bolt")
     if not any(isinstance(f, _TokenChoiceNotice) for f in logger.filters):
         logger.addFilter(_TokenChoiceNotice())
-    bolt = AsyncApp(client=services.slack.client, signing_secret=secret, authorize=authorizer(services),
-                    request_verification_enabled=secret is not None, logger=logger,
+    # A name given spares Bolt inspect.stack() (about 0.1 s per app) to find one.
+    bolt = AsyncApp(name="trainingbot", client=services.slack.client, signing_secret=secret,
+                    authorize=authorizer(services), request_verification_enabled=secret is not None, logger=logger,
                     user_facing_authorize_error_message=TOKEN_REFUSED)
     return bolt, handlers.register_all(bolt, services)
 
