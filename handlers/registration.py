@@ -10,7 +10,7 @@ from bot.services import Services
 from handlers import registration_views as views
 from handlers.boundary import Boundary
 from handlers.requests import Action, Command, Submission
-from handlers.words import mention
+from handlers.words import person
 
 CANCELLED_TEXT = {
     "cancelled": "Your registration for *{title}* is cancelled and the seat returned to your organisation. You can "
@@ -118,7 +118,7 @@ class Registration:
         await cmd.answer(f"Roster of {roster.slug}", views.roster_blocks(roster))
 
     async def no_show(self, cmd: Command) -> None:
-        trainee = mention(cmd.args[1]) if len(cmd.args) == 2 else None
+        trainee = await person(self.slack, cmd.args[1]) if len(cmd.args) == 2 else None
         if trainee is None:
             raise Refusal("Usage: `/training admin no-show EVENT @user`")
         name = await self.admin.mark_no_show(cmd.user_id, cmd.args[0], trainee)

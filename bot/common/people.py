@@ -19,6 +19,14 @@ class Profile:
     timezone: str | None
 
 
+@dataclass(frozen=True)
+class Member:
+    """A person in the Slack workspace's directory, with the names `@name` may mean (handle, display, real)."""
+
+    user_id: str
+    names: tuple[str, ...]
+
+
 async def upsert_from_profile(session: AsyncSession, profile: Profile) -> Person:
     """The person with this Slack id, else the one with this email (roster loads have no id), else new."""
     person = await session.scalar(select(Person).where(Person.slack_user_id == profile.user_id))
