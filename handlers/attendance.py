@@ -9,7 +9,7 @@ from bot.slack.outbox import Message, dm
 from handlers import attendance_views as views
 from handlers.boundary import Boundary
 from handlers.requests import Action, Command, Event, Submission, as_id
-from handlers.words import mention
+from handlers.words import person
 
 USAGE = """*`/attendance`* — who attended how long (the event's trainers and staff)
 • `/attendance EVENT` — each trainee's attended and missed minutes; absent and at-risk first
@@ -36,10 +36,10 @@ class Attendance:
             await self.services.outbox.send(Message(
                 cmd.user_id, f"Attendance report of `{slug}`.", action="upload", file_name=f"attendance-{slug}.csv",
                 file=formats.to_csv(report).encode(), origin="attendance"))
-        elif mention(rest):
-            trainee = next((t for t in report.trainees if t.slack_user_id == mention(rest)), None)
+        elif who := await person(self.slack, rest):
+            trainee = next((t for t in report.trainees if t.slack_user_id == who), None)
             if trainee is None:
-                raise Refusal(f"{rest} is not registered for `{slug}`.")
+                raise Refusal(f"<@{who}> is not registered for `{slug}`.")
             profile = await self.slack.profile(cmd.user_id)
             await cmd.answer(f"{trainee.name} at {slug}",
                              views.trainee_blocks(report, trainee, timefmt.zone(profile.timezone)))

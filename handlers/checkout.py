@@ -1,30 +1,27 @@
 """/training checkout, the checkout admin tools (checkout, mark, extend), their forms and buttons."""
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from bot.checkout import rules
 from bot.checkout.rules import GetInvolvedForm, InvalidSubmission
 from bot.common import timefmt
 from bot.common.errors import Refusal
+from bot.common.mrkdwn import escape
 from bot.services import Services
+from bot.slack.gateway import SlackGateway
 from handlers import checkout_views as views
 from handlers.boundary import Boundary
 from handlers.requests import Action, Command, Submission
-from handlers.words import mention
-
-MAILTO = re.compile(r"^<mailto:([^|>]+)(?:\|[^>]*)?>$")
-EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+from handlers.words import person
 
 
-def people_in(args: list[str]) -> tuple[list[str], list[str]]:
-    """User ids and emails from @mentions, `<mailto:…>` links and bare emails; and the tokens that are neither."""
+async def people_in(slack: SlackGateway, args: list[str]) -> tuple[list[str], list[str]]:
+    """User ids from mentions and `@name`s, emails as typed (roster loads have no Slack id); and the tokens that
+    name no one. An `@name` nobody (or more than one person) answers to refuses the whole command."""
     found, not_understood = [], []
     for token in (t for arg in args for t in arg.split(",") if t):
-        mailto = MAILTO.match(token)
-        email = mailto.group(1) if mailto else token if EMAIL.match(token) else None
-        who = email or mention(token)
+        who = await person(slack, token, emails=False)
         (found if who else not_understood).append(who or token)
     return found, not_understood
 
@@ -86,7 +83,7 @@ class Checkout:
         await sub.update(views.evaluated_view(done.summary.name, done.step, done.state, done.certified))
 
     async def evaluate(self, cmd: Command) -> None:
-        trainee = mention(cmd.args[0]) if len(cmd.args) == 1 else None
+        trainee = await person(self.slack, cmd.args[0]) if len(cmd.args) == 1 else None
         if trainee is None:
             raise Refusal("Usage: `/training admin checkout @user`")
         await cmd.ack_now()
@@ -96,15 +93,16 @@ class Checkout:
     async def mark(self, cmd: Command) -> None:
         if len(cmd.args) < 2:
             raise Refusal("Usage: `/training admin mark welcome|demo|training EMAIL|@user …`")
-        found, not_understood = people_in(cmd.args[1:])
+        found, not_understood = await people_in(self.slack, cmd.args[1:])
         if not found:
-            raise Refusal("None of these is an email or an @mention: " + ", ".join(not_understood))
+            raise Refusal("None of these is an email or an @mention: " + escape(", ".join(not_understood)))
         result = await self.checkout.mark(cmd.user_id, cmd.args[0], found)
         await cmd.answer(views.mark_text(result, not_understood))
 
     async def extend(self, cmd: Command) -> None:
-        trainee = mention(cmd.args[0]) if cmd.args else None
-        if trainee is None or len(cmd.args) > 2 or (len(cmd.args) == 2 and not cmd.args[1].isdigit()):
+        months_ok = len(cmd.args) == 1 or (len(cmd.args) == 2 and cmd.args[1].isdigit())
+        trainee = await person(self.slack, cmd.args[0]) if months_ok else None
+        if trainee is None:
             raise Refusal("Usage: `/training admin extend @user [MONTHS]` (3 months unless said)")
         result = await self.checkout.extend(cmd.user_id, trainee, int(cmd.args[1]) if len(cmd.args) == 2 else 3)
         await cmd.answer(views.extended_text(result, await self._zone(cmd.user_id)))

@@ -10,13 +10,14 @@ from handlers.requests import Event
 
 class AppHome:
     def __init__(self, services: Services) -> None:
-        self.slack, self.homes = services.slack, services.home
+        self.slack, self.homes, self.registration = services.slack, services.home, services.registration
 
     async def opened(self, event: Event) -> None:
         if event.event.get("tab", "home") != "home":
             return
         user_id = event.event["user"]
         profile = await self.slack.profile(user_id)
+        await self.registration.link(profile)
         home = await self.homes.for_user(user_id)
         await self.slack.publish_home(user_id, home_view(home, timefmt.zone(profile.timezone)))
 

@@ -12,7 +12,7 @@ from handlers import mentoring_views as views
 from handlers.boundary import Boundary
 from handlers.commands import CommandTree, Sub
 from handlers.requests import Action, Command, Submission, as_id
-from handlers.words import mention
+from handlers.words import person
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class Mentoring:
         await cmd.answer("Mentoring groups report", views.report_blocks(await self.mentoring.report(cmd.user_id)))
 
     async def mark(self, cmd: Command) -> None:
-        target = mention(cmd.args[0]) if len(cmd.args) == 2 else None
+        target = await person(self.slack, cmd.args[0]) if len(cmd.args) == 2 else None
         if target is None:
             raise Refusal("Usage: `/mentoring admin mark @user onboarding|check-in|showcase|survey`")
         marked = await self.mentoring.mark(cmd.user_id, target, cmd.args[1])
@@ -94,7 +94,7 @@ class Mentoring:
         await self._issue_certificates()
 
     async def slide(self, cmd: Command) -> None:
-        target = mention(cmd.args[0]) if len(cmd.args) == 1 else None
+        target = await person(self.slack, cmd.args[0]) if len(cmd.args) == 1 else None
         if target is None:
             raise Refusal("Usage: `/mentoring admin slide @user`")
         group = await self.mentoring.slide_received(cmd.user_id, target)

@@ -5,12 +5,12 @@ import asyncio
 
 from bot.common import timefmt
 from bot.common.errors import Refusal
-from bot.common.people import Profile
+from bot.common.people import no_email
 from bot.services import Services
 from handlers import registration_views as views
 from handlers.boundary import Boundary
 from handlers.requests import Action, Command, Submission
-from handlers.words import mention
+from handlers.words import person
 
 CANCELLED_TEXT = {
     "cancelled": "Your registration for *{title}* is cancelled and the seat returned to your organisation. You can "
@@ -38,6 +38,8 @@ class Registration:
 
     async def _open_form(self, user_id: str, trigger_id: str, code: str, chosen: str | None) -> None:
         profile = await self.slack.profile(user_id)
+        if not profile.email:
+            raise Refusal(no_email(self.settings.staff_email))
         events = await self.reg.open_events()
         if not events:
             raise Refusal("No event is open for registration right now; `/training calendar` shows what is coming.")
@@ -47,10 +49,7 @@ class Registration:
     async def register_submit(self, sub: Submission) -> None:
         """Registering normally answers inside Slack's 3 s; when it cannot, the form says it goes on in the
         background and the outcome follows by DM, so nobody sees a failure that succeeded."""
-        slack_profile = await self.slack.profile(sub.user_id)
-        profile = Profile(user_id=sub.user_id, name=(sub.value("name") or slack_profile.name).strip(),
-                          email=(sub.value("email") or slack_profile.email or "").strip() or None,
-                          timezone=slack_profile.timezone)
+        profile = await self.slack.profile(sub.user_id)
         task = asyncio.ensure_future(self.reg.register(profile, sub.value("event") or "", sub.value("code") or "",
                                                        "accepted" in (sub.value("coc") or [])))
         await asyncio.wait({task}, timeout=self.settings.view_budget_ms / 1000)
@@ -66,10 +65,12 @@ class Registration:
     # ---- status, cancel, transfer ---------------------------------------------------------------------------
     async def status(self, cmd: Command) -> None:
         profile = await self.slack.profile(cmd.user_id)
+        await self.reg.link(profile)
         items = await self.reg.status(cmd.user_id)
         await cmd.answer(f"{len(items)} registrations", views.status_blocks(items, timefmt.zone(profile.timezone)))
 
     async def cancel(self, cmd: Command) -> None:
+        await self.reg.link(await self.slack.profile(cmd.user_id))
         item = await self.reg.current(cmd.user_id)
         if item is None:
             raise Refusal("You have no registration to cancel. `/training status` shows what you have.")
@@ -89,6 +90,7 @@ class Registration:
     async def transfer(self, cmd: Command) -> None:
         await cmd.ack_now()
         profile = await self.slack.profile(cmd.user_id)
+        await self.reg.link(profile)
         choice = await self.moves.choices(cmd.user_id)
         await self.slack.open_view(cmd.trigger_id, views.transfer_modal(choice, timefmt.zone(profile.timezone)))
 
@@ -118,7 +120,7 @@ class Registration:
         await cmd.answer(f"Roster of {roster.slug}", views.roster_blocks(roster))
 
     async def no_show(self, cmd: Command) -> None:
-        trainee = mention(cmd.args[1]) if len(cmd.args) == 2 else None
+        trainee = await person(self.slack, cmd.args[1]) if len(cmd.args) == 2 else None
         if trainee is None:
             raise Refusal("Usage: `/training admin no-show EVENT @user`")
         name = await self.admin.mark_no_show(cmd.user_id, cmd.args[0], trainee)

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import (
     CheckboxesElement,
     DividerBlock,
-    EmailInputElement,
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
@@ -19,6 +18,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.common import timefmt
+from bot.common.mrkdwn import escape
 from bot.common.people import Profile
 from bot.registration.admin import Roster, SeatsReport
 from bot.registration.seat_moves import MoveChoice, MoveResult, RequestView, SeatMoveService
@@ -53,10 +53,8 @@ def register_modal(events: list[EventSummary], profile: Profile, tz: ZoneInfo, c
         InputBlock(block_id="code", label="Registration code",
                    element=PlainTextInputElement(action_id="value", initial_value=code or None, max_length=80),
                    hint="Your organisation's contact has it."),
-        InputBlock(block_id="name", label="Name", element=PlainTextInputElement(
-            action_id="value", initial_value=profile.name or None, max_length=200)),
-        InputBlock(block_id="email", label="Email", element=EmailInputElement(
-            action_id="value", initial_value=profile.email or None)),
+        context(f"You register as *{escape(profile.name)}* ({escape(profile.email or '')}), as your Slack "
+                "profile says; change it there if it is wrong."),
         InputBlock(block_id="coc", label="Code of Conduct", optional=True, element=CheckboxesElement(
             action_id="value", options=[Option(value="accepted", label="I agree to follow the Code of Conduct",
                                                description=COC_URL)])),

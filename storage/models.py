@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import UTCDateTime
@@ -80,6 +80,10 @@ class Person(Base):
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     timezone: Mapped[str | None] = mapped_column(String(64))
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# One person per email, whatever its case (bot.common.people links Slack users to roster records by it).
+Index("uq_people_email_lower", func.lower(Person.email), unique=True)
 
 
 class Role(Base):

@@ -54,17 +54,14 @@ async def setup(app, fake_slack):
         fake_slack.add_user(user_id, user_id, f"{user_id.lower()}@carpentries.org", tz="UTC")
 
 
-def register_values(slug: str, code: str, *, coc: bool = True, name: str = "", email: str = "") -> dict:
-    values = {"event": {"value": select_value(slug)}, "code": {"value": text_value(code)},
-              "name": {"value": text_value(name)}, "email": {"value": {"type": "email_text_input", "value": email}},
-              "coc": {"value": checkbox_values(*(["accepted"] if coc else []))}}
-    return values
+def register_values(slug: str, code: str, *, coc: bool = True) -> dict:
+    """The register form's state as Slack sends it (who registers is the submitter's Slack profile)."""
+    return {"event": {"value": select_value(slug)}, "code": {"value": text_value(code)},
+            "coc": {"value": checkbox_values(*(["accepted"] if coc else []))}}
 
 
 async def submit_register(app, user: str, slug: str, code: str, **kw) -> dict:
-    name, email = USERS.get(user, (user, f"{user.lower()}@example.org"))
-    body, headers = app.requests.view_submission(user, "register_submit",
-                                                 register_values(slug, code, name=name, email=email, **kw))
+    body, headers = app.requests.view_submission(user, "register_submit", register_values(slug, code, **kw))
     status, text = await app.send(body, headers)
     assert status == 200, text
     return json.loads(text) if text else {}

@@ -130,7 +130,7 @@ class AccommodationService:
             raise Refusal(f"Please keep it under {MAX_TEXT} characters; staff can ask for more.", "text")
         now = self.clock()
         async with self.db.transaction() as s:
-            person = await people.upsert_from_profile(s, profile)
+            person = await people.upsert_from_profile(s, profile, self.settings.staff_email)
             event_id = None
             if slug:
                 regs = await q.person_registrations(s, person.id, q.LIVE)

@@ -1,4 +1,4 @@
-"""People: found by Slack user id or email, refreshed from the Slack profile."""
+"""People: found by Slack user id or email, refreshed from the Slack profile; one person per email."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.common.errors import Refusal
+from bot.common.mrkdwn import escape
 from storage.models import Person
 
 
@@ -19,12 +21,42 @@ class Profile:
     timezone: str | None
 
 
-async def upsert_from_profile(session: AsyncSession, profile: Profile) -> Person:
-    """The person with this Slack id, else the one with this email (roster loads have no id), else new."""
-    person = await session.scalar(select(Person).where(Person.slack_user_id == profile.user_id))
+@dataclass(frozen=True)
+class Member:
+    """A person in the Slack workspace's directory, with the names `@name` may mean (handle, display, real)."""
+
+    user_id: str
+    names: tuple[str, ...]
+
+
+def no_email(staff_email: str) -> str:
+    """Why someone whose Slack profile shows no email cannot register (people are told apart by it)."""
+    return (f"Your Slack profile shows no email address (or Slack would not say it just now), and registration "
+            f"needs the one on your Slack profile. Add it there and try again, or write to {staff_email}.")
+
+
+async def linked(session: AsyncSession, profile: Profile) -> Person | None:
+    """The person with this Slack id, else a roster record (loaded by email, without a Slack id) whose email the
+    Slack profile shows, linked to this Slack user now; None when neither exists."""
+    person = await by_slack_id(session, profile.user_id)
     if person is None and profile.email:
-        person = await session.scalar(select(Person).where(
-            func.lower(Person.email) == profile.email.lower(), Person.slack_user_id.is_(None)))
+        person = await by_email(session, profile.email)
+        if person is None or person.slack_user_id is not None:
+            return None
+        person.slack_user_id = profile.user_id
+        await session.flush()
+    return person
+
+
+async def upsert_from_profile(session: AsyncSession, profile: Profile, staff_email: str) -> Person:
+    """The person `linked` finds, else a new one, refreshed from the Slack profile. Who someone is comes from Slack
+    alone: an email already on a record of another Slack user, or on a second record of this one, is refused and
+    nothing changes (staff sort it out)."""
+    person = await linked(session, profile)
+    holder = await by_email(session, profile.email) if profile.email else None
+    if holder is not None and holder is not person:
+        raise Refusal(f"The email on your Slack profile, {escape(profile.email)}, is on someone else's record here, "
+                      f"so nothing was changed. Please write to {staff_email} to sort it out.")
     if person is None:
         person = Person(name=profile.name, flagged=False)
         session.add(person)

@@ -79,7 +79,7 @@ class MentoringService:
             raise Refusal("Choose at least one hour in the week when you could meet: groups are matched on the "
                           "hours their members share.", "avail_0")
         async with self.db.transaction() as s:
-            person = await people.upsert_from_profile(s, profile)
+            person = await people.upsert_from_profile(s, profile, self.settings.staff_email)
             refusal = rules.eligibility_refusal(role, status, await q.in_training(s, person.id), workshops,
                                                 self.settings.mentor_min_workshops)
             if refusal:

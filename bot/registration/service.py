@@ -65,6 +65,12 @@ class RegistrationService:
         now = self.clock()
         return [e for e in events if e.registration_closes > now]
 
+    async def link(self, profile: Profile) -> None:
+        """Link a roster record (loaded by email, without a Slack id) to this Slack user when their Slack profile
+        shows its email, so their first look finds what staff registered them for."""
+        async with self.db.transaction() as s:
+            await people.linked(s, profile)
+
     async def status(self, user_id: str) -> list[StatusItem]:
         async with self.db.read() as s:
             person = await people.by_slack_id(s, user_id)
@@ -94,6 +100,9 @@ class RegistrationService:
 
     # ---- registering -------------------------------------------------------
     async def register(self, profile: Profile, slug: str, code: str, coc_accepted: bool) -> Registered:
+        """Register the person the Slack profile describes (who they are is Slack's to say, never the form's)."""
+        if not profile.email:
+            raise Refusal(people.no_email(self.settings.staff_email))
         if not coc_accepted:
             raise Refusal("Please read and accept the Code of Conduct: everyone at the training agrees to it.", "coc")
         code = (code or "").strip()
@@ -102,7 +111,7 @@ class RegistrationService:
         tz = timefmt.zone(profile.timezone)
         now = self.clock()
         async with self.db.transaction() as s:
-            person = await people.upsert_from_profile(s, profile)
+            person = await people.upsert_from_profile(s, profile, self.settings.staff_email)
             event = await q.lock_event(s, slug) if slug else None
             if event is None or not calendar.takes_registrations(event) or not event.sessions \
                     or q.first_start(event) <= now:

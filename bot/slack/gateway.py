@@ -14,17 +14,19 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.common.errors import SlackUnavailable, TriggerExpired
-from bot.common.people import Profile
+from bot.common.people import Member, Profile
 from bot.slack.errors import Delivery, TokenRefused, reason
 
 log = logging.getLogger(__name__)
 
 
 class SlackGateway:
-    def __init__(self, client: AsyncWebClient, *, profile_ttl: float = 600.0) -> None:
+    def __init__(self, client: AsyncWebClient, *, profile_ttl: float = 600.0, directory_ttl: float = 300.0) -> None:
         self.client = client
         self._profiles: dict[str, tuple[float, Profile]] = {}
         self._ttl = profile_ttl
+        self._directory: tuple[float, list[Member]] | None = None
+        self._directory_ttl = directory_ttl
         self._identity = None  # auth.test's answer, once it worked
 
     def open_session(self) -> None:
@@ -77,6 +79,31 @@ class SlackGateway:
             email=p.get("email"), timezone=user.get("tz"))
         self._profiles[user_id] = (time.monotonic() + self._ttl, profile)
         return profile
+
+    async def directory(self) -> list[Member]:
+        """Everyone in the workspace but deleted users and bots (users.list, every page), cached for a few
+        minutes: what a typed `@name` is looked up in."""
+        if self._directory and self._directory[0] > time.monotonic():
+            return self._directory[1]
+        members, cursor = [], None
+        while True:
+            resp = await _interactive(self.client.users_list(limit=200, cursor=cursor))
+            members += [_member(user) for user in resp.get("members", []) if _person(user)]
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        self._directory = (time.monotonic() + self._directory_ttl, members)
+        return members
+
+    async def user_by_email(self, email: str) -> str | None:
+        """users.lookupByEmail: the id of the (not deleted) user with this email, or None."""
+        try:
+            user = (await _interactive(self.client.users_lookupByEmail(email=email)))["user"]
+        except SlackApiError as exc:
+            if reason(exc) == "users_not_found":
+                return None
+            raise
+        return user["id"] if _person(user) else None
 
     # ---- messages (the outbox is their only caller) -----------------------------------------------------------
     async def post(self, channel: str, text: str, blocks: list | None = None) -> Delivery:
@@ -184,6 +211,16 @@ class SlackGateway:
             return (await _interactive(self.client.apps_connections_open(app_token=app_token)))["url"]
         except SlackApiError as exc:
             raise TokenRefused(reason(exc)) from None
+
+
+def _person(user: dict) -> bool:
+    return not (user.get("deleted") or user.get("is_bot") or user.get("id") == "USLACKBOT")
+
+
+def _member(user: dict) -> Member:
+    p = user.get("profile") or {}
+    names = (user.get("name"), p.get("display_name"), p.get("real_name") or user.get("real_name"))
+    return Member(user_id=user["id"], names=tuple(n for n in names if n))
 
 
 async def _interactive(call):

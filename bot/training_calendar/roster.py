@@ -92,7 +92,7 @@ async def load_roster(session: AsyncSession, slug: str, rows: list[RosterRow], s
             org = orgs.get(row.organisation_code)
             if org is None:
                 raise InputError(f"{source}, line {row.line}: unknown organisation code {row.organisation_code!r}")
-        person = await _person(session, row)
+        person = await _person(session, row, source)
         already = await session.scalar(select(Registration.id).where(
             Registration.event_id == event.id, Registration.person_id == person.id,
             Registration.status.in_((ACTIVE, WAITLISTED))))
@@ -119,11 +119,15 @@ async def load_roster(session: AsyncSession, slug: str, rows: list[RosterRow], s
     return len(added)
 
 
-async def _person(session: AsyncSession, row: RosterRow) -> Person:
+async def _person(session: AsyncSession, row: RosterRow, source: str) -> Person:
     person = None
     if row.slack_user_id:
         person = await people.by_slack_id(session, row.slack_user_id)
-    person = person or await people.by_email(session, row.email)
+    if person is None:
+        person = await people.by_email(session, row.email)
+        if person and row.slack_user_id and person.slack_user_id not in (None, row.slack_user_id):
+            raise InputError(f"{source}, line {row.line}: {row.email} belongs to Slack user "
+                             f"{person.slack_user_id}, not {row.slack_user_id} (one person per email)")
     if person is None:
         person = Person(name=row.name, email=row.email, slack_user_id=row.slack_user_id, flagged=False)
         session.add(person)

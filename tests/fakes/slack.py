@@ -5,6 +5,7 @@ Arguments are read the three ways slack_sdk sends them (JSON body, form body, qu
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import re
@@ -72,12 +73,19 @@ class FakeSlack:
     download_chunk: int = 4096  # bytes per write when serving a file
     fail_downloads: bool = False  # file downloads answer 500
     socket_messages: list[dict] = field(default_factory=list)  # what apps sent back (envelope acks)
+    users_page: int = 10  # users.list answers at most this many members a page (Slack: up to `limit`)
     _ids = itertools.count(1)
 
     # ---- set-up helpers -------------------------------------------------
-    def add_user(self, user_id: str, name: str, email: str | None = None, tz: str = "America/New_York") -> None:
-        self.users[user_id] = {"id": user_id, "name": name.lower().replace(" ", "."), "real_name": name, "tz": tz,
-                               "profile": {"real_name": name, "display_name": name, "email": email}}
+    def add_user(self, user_id: str, name: str, email: str | None = None, tz: str = "America/New_York", *,
+                 handle: str | None = None, display_name: str | None = None, deleted: bool = False,
+                 is_bot: bool = False) -> None:
+        """A member as users.info/users.list describe one; `name` is the real name, `handle` the legacy
+        username (by default the real name in lower case with dots)."""
+        self.users[user_id] = {"id": user_id, "name": handle or name.lower().replace(" ", "."), "real_name": name,
+                               "tz": tz, "deleted": deleted, "is_bot": is_bot,
+                               "profile": {"real_name": name, "display_name": name if display_name is None
+                                           else display_name, "email": email}}
 
     def add_file(self, file_id: str, name: str, content: bytes, user: str, *, served: bytes | None = None) -> None:
         """A file files.info describes as `content`; `served` is what a download then gets, if not all of it."""
@@ -254,6 +262,16 @@ class FakeSlack:
     async def _m_users_info(self, args):
         user = self.users.get(args["user"])
         return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    async def _m_users_list(self, args):
+        """Pages of members in id order; the cursor (opaque, as Slack's) says where the next page starts."""
+        ids = sorted(self.users)
+        cursor = args.get("cursor") or ""
+        start = ids.index(base64.b64decode(cursor).decode().removeprefix("user:")) if cursor else 0
+        end = start + min(int(args.get("limit") or 1000), self.users_page)
+        following = f"user:{ids[end]}".encode() if end < len(ids) else b""
+        return {"ok": True, "members": [self.users[i] for i in ids[start:end]],
+                "response_metadata": {"next_cursor": base64.b64encode(following).decode()}}
 
     async def _m_users_lookupByEmail(self, args):
         for user in self.users.values():

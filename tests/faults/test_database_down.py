@@ -130,7 +130,7 @@ async def test_register_form_submitted_while_the_database_is_down_gets_an_inline
     await answer(app, "calendar")  # the pool now holds live connections, which the cut kills
     await proxy.cut()
     body, headers = app.requests.view_submission(
-        "U0P01", "register_submit", register_values("small", "ORG-B", name="Person 01", email="p01@example.org"))
+        "U0P01", "register_submit", register_values("small", "ORG-B"))
     status, text = await app.send(body, headers)
     await proxy.restore()
     assert await registrations(app) == 0

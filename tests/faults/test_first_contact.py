@@ -11,6 +11,7 @@ from tests.registration_fixtures import eventually
 
 async def test_auth_test_failing_with_5xx_never_asks_anyone_to_reinstall(services, examples, fake_slack):
     fake_slack.fail_next(20, "500", method="auth.test")
+    fake_slack.add_user("U0ALICE", "Alice", "alice@example.org")  # registering needs the profile's email
     async with running_app(services, fake_slack) as app:
         status, body = await app.slash("/training", "calendar", "U0ALICE")
         assert status == 200 and "reinstall" not in body and "no longer available" not in body

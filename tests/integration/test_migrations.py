@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from alembic import command
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database, alembic_config
 from tests.conftest import _admin, pg_database_url
@@ -114,3 +115,27 @@ async def test_0008_archives_nothing_and_keeps_existing_rows_both_ways(empty_url
             assert await conn.run_sync(archived_columns) == {"events", "organisations"}
     finally:
         await database.dispose()
+
+
+async def test_0010_refuses_emails_shared_by_two_people_then_keeps_one_person_per_email(empty_url):
+    db = Database(empty_url)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(_alembic, "upgrade", "0009")
+            await conn.execute(text("INSERT INTO people (id, name, email, flagged) VALUES "
+                                    "(1, 'A', 'ann@x.org', false), (2, 'B', 'ANN@x.org', false), "
+                                    "(3, 'C', NULL, false), (4, 'D', NULL, false)"))
+        with pytest.raises(RuntimeError, match="merge those records .*: ann@x.org$"):
+            async with db.engine.begin() as conn:
+                await conn.run_sync(_alembic, "upgrade", "0010")
+        async with db.engine.begin() as conn:
+            await conn.execute(text("DELETE FROM people WHERE id = 2"))
+            await conn.run_sync(_alembic, "upgrade", "0010")
+        with pytest.raises(IntegrityError):
+            async with db.engine.begin() as conn:
+                await conn.execute(text("INSERT INTO people (name, email, flagged) VALUES ('E', 'Ann@X.org', false)"))
+        async with db.engine.begin() as conn:
+            await conn.run_sync(_alembic, "downgrade", "0009")
+            await conn.execute(text("INSERT INTO people (name, email, flagged) VALUES ('E', 'Ann@X.org', false)"))
+    finally:
+        await db.dispose()

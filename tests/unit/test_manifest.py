@@ -32,3 +32,9 @@ def test_manifest_has_the_four_commands_scopes_home_and_events(manifest):
     assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert all(c["url"].endswith("/slack/events") for c in manifest["features"]["slash_commands"])
+
+
+def test_every_command_gets_mentions_escaped(manifest):
+    """With should_escape a mention picked from Slack's list arrives as `<@U…>`, the one form that names a person
+    unambiguously; handlers/words.py still reads a plain `@name`, `<@U…|name>` and emails."""
+    assert [c["should_escape"] for c in manifest["features"]["slash_commands"]] == [True] * 4
