@@ -98,7 +98,7 @@ def build_services(settings: Settings, renderers: StaffRenderers, *, db: Databas
     nudges = NudgeService(db, settings, clock, outbox,
                           sources=reminder_sources(db, settings, clock, checkout, mentoring),
                           writers={"session_report": session_report_writer(settings, attendance)},
-                          hooks=[accommodation.sweep, mentoring.issue_certificates])
+                          hooks=[accommodation.sweep, mentoring.issue_certificates], zone_of=gateway.zone)
     return Services(
         settings=settings, db=db, slack=gateway, health=health, outbox=outbox, clock=clock, access=Access(db),
         calendar=CalendarService(db, settings, clock), registration=registration,

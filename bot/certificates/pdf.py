@@ -1,7 +1,6 @@
 """Certificates as one-page A4 landscape PDFs, each with a code anyone can verify."""
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
 
@@ -10,20 +9,9 @@ from fpdf.enums import XPos, YPos
 
 from bot.certificates import typefaces
 from bot.certificates.typefaces import Typeface
+from bot.certificates.unprintable import MissingGlyphs
 
 _PAGE_WIDTH, _PAGE_HEIGHT, _MARGIN = 297, 210, 25
-
-
-class MissingGlyphs(Exception):
-    """No font available here can print some characters of a name: the PDF would show boxes or "?"."""
-
-    def __init__(self, name: str, characters: str):
-        self.name = name
-        self.characters = characters
-        listed = ", ".join(f"{char} (U+{ord(char):04X} {unicodedata.name(char, 'unnamed character')})"
-                           for char in characters)
-        super().__init__(f"The certificate of {name!r} cannot be printed: no font has {listed}. Correct the name "
-                         "(a stray symbol or emoji?) or install a font that covers these characters.")
 
 
 def render_certificate(kind: str, name: str, issued: date, code: str, details: str = "") -> bytes:

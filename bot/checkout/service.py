@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.attendance.service import AttendanceService
 from bot.certificates.codes import new_verification_code
+from bot.certificates.unprintable import MissingGlyphs, listed, staff_notice
 from bot.checkout import rules
 from bot.checkout.data import (
     INSTRUCTOR,
@@ -34,6 +35,7 @@ from bot.checkout.data import (
 from bot.checkout.report import CheckoutReport, ReportLine, figures
 from bot.common import people, roles, timefmt
 from bot.common.errors import InputError, NotAllowed, Refusal
+from bot.common.mrkdwn import escape
 from bot.config import Settings
 from bot.registration import queries as q
 from bot.slack.board import StaffBoard
@@ -132,7 +134,11 @@ class CheckoutService:
             view = await self._certificate_view(s, cert) if cert else None
             if view is None:
                 raise Refusal("You have no certificate yet: `/training checkout` shows the steps left.")
-            self.outbox.add(s, _certificate_message(user_id, view))
+            try:
+                self.outbox.add(s, _certificate_message(user_id, view))
+            except MissingGlyphs as exc:
+                raise Refusal(f"Your certificate cannot be printed: no font here has {escape(listed(exc.characters))}"
+                              ". Ask staff to make it by hand.") from None
         return view
 
     # ---- trainers and staff --------------------------------------------------------------
@@ -419,16 +425,21 @@ class CheckoutService:
         while await s.scalar(select(Certificate.id).where(Certificate.code == code)):
             code = new_verification_code()
         today = self.clock().astimezone(timefmt.zone(reg.person.timezone)).date()
-        cert = Certificate(person_id=reg.person_id, kind=INSTRUCTOR, code=code, issued_on=today,
-                           registration_id=reg.id)
-        s.add(cert)
-        await s.flush()
-        view = await self._certificate_view(s, cert)
+        view = CertificateView(code, INSTRUCTOR, reg.person.name, today, f"{reg.event.title} ({reg.event.slug})")
         if reg.person.slack_user_id:
-            self.outbox.add(s, _certificate_message(reg.person.slack_user_id, view))
+            try:
+                message = _certificate_message(reg.person.slack_user_id, view)
+            except MissingGlyphs as exc:  # no certificate until it can be printed; the steps stay recorded
+                await self.outbox.add_once(s, to_staff(staff_notice(exc, f"{view.kind_label} ({view.what})"),
+                                                       key=f"certificate_unprintable:reg{reg.id}", origin="checkout"))
+                return
         else:
-            self.outbox.add(s, to_staff(f":warning: The certificate of {view.name} ({view.code}) could not be sent "
-                                        "by DM: they have no Slack account.", origin="checkout"))
+            message = to_staff(f":warning: The certificate of {escape(view.name)} ({view.code}) could not be sent "
+                               "by DM: they have no Slack account.", origin="checkout")
+        s.add(Certificate(person_id=reg.person_id, kind=INSTRUCTOR, code=code, issued_on=today,
+                          registration_id=reg.id))
+        await s.flush()
+        self.outbox.add(s, message)
 
     async def _summary(self, s: AsyncSession, reg: Registration, steps: dict[str, CheckoutStep]) -> CheckoutSummary:
         extensions = await self._extensions(s, reg.id)

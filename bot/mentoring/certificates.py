@@ -9,11 +9,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.certificates.codes import new_verification_code
+from bot.certificates.unprintable import MissingGlyphs, staff_notice
+from bot.common.mrkdwn import escape
 from bot.mentoring import queries as q
 from bot.mentoring.data import Issued
 from bot.mentoring.rules import MENTOR
 from bot.mentoring.texts import day
-from bot.slack.outbox import Message, Outbox
+from bot.slack.outbox import Message, Outbox, to_staff
 from storage.db import Database
 from storage.mentoring_models import MentoringCertificate, MentoringGroup
 from storage.models import Person
@@ -45,15 +47,23 @@ class CertificateIssuer:
         return issued
 
     async def _create(self, s: AsyncSession, group: MentoringGroup, person: Person, role: str) -> str | None:
+        """The certificate and its DM; none while the name cannot be printed (staff are told once)."""
         cert = MentoringCertificate(person_id=person.id, group_id=group.id, role=role, code=new_verification_code(),
                                     issued_at=self.clock())
+        try:
+            message = _certificate_message(cert, person, group)
+        except MissingGlyphs as exc:
+            await self.outbox.add_once(s, to_staff(
+                staff_notice(exc, f"mentoring ({escape(group.name)})"),
+                key=f"certificate_unprintable:mentoring:{person.id}:{group.id}", origin="mentoring_certificate"))
+            return None
         try:
             async with s.begin_nested():
                 s.add(cert)
         except IntegrityError:  # another run issued it meanwhile (or, rarely, the code was taken: next run)
             log.info("mentoring certificate for person %s in group %s not created in this run", person.id, group.id)
             return None
-        self.outbox.add(s, _certificate_message(cert, person, group))
+        self.outbox.add(s, message)
         return cert.code
 
 

@@ -7,10 +7,12 @@ message once (design.md, "Scheduler").
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -19,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from bot.common import timefmt
 from bot.config import Settings
 from bot.reminders.sources import Candidate
-from bot.reminders.working_hours import next_working_moment
+from bot.reminders.working_hours import send_moment
 from bot.slack.outbox import Message, Outbox
 from storage.db import Database
 from storage.outbox_models import PENDING, SKIPPED, OutboxMessage
@@ -31,6 +33,8 @@ log = logging.getLogger(__name__)
 LOOKBACK = timedelta(days=30)
 Source = Callable[[datetime, datetime], Awaitable[list[Candidate]]]  # candidates due in [start, end]
 TextWriter = Callable[[str], Awaitable[str]]
+ZoneLookup = Callable[[str], Awaitable[str | None]]  # a Slack user's zone from their profile (None: not known)
+ZONE_LOOKUPS = 8  # profiles asked for at once
 
 
 @dataclass
@@ -56,13 +60,15 @@ class Planned:
 
 class NudgeService:
     """`sources` derive candidates; `writers` write the text of kinds that need fresh data when they fall due;
-    `hooks` are the other periodic duties of a sweep (accommodation retention, mentoring certificates)."""
+    `hooks` are the other periodic duties of a sweep (accommodation retention, mentoring certificates);
+    `zone_of` gives a recipient's zone from their Slack profile (the gateway's)."""
 
     def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime], outbox: Outbox,
                  sources: list[Source], writers: dict[str, TextWriter],
-                 hooks: list[Callable[[], Awaitable[object]]]) -> None:
+                 hooks: list[Callable[[], Awaitable[object]]], zone_of: ZoneLookup | None = None) -> None:
         self.db, self.settings, self.clock, self.outbox = db, settings, clock, outbox
         self.sources, self.writers, self.hooks = sources, writers, hooks
+        self.zone_of = zone_of  # None: the stored zones only
 
     async def derive(self, start: datetime, end: datetime) -> list[Candidate]:
         found: list[Candidate] = []
@@ -70,18 +76,40 @@ class NudgeService:
             found += await source(start, end)
         return found
 
-    def send_time(self, c: Candidate, now: datetime | None = None) -> datetime:
-        """DMs wait for the recipient's working hours (from now, if it is already late); channel posts go when due."""
+    def send_time(self, c: Candidate, tz: ZoneInfo, now: datetime | None = None) -> datetime:
+        """DMs wait for the recipient's working hours (from now, if it is already late), but never past the
+        moment they announce (working_hours.send_moment); channel posts go when due."""
         earliest = max(c.due_at, now) if now else c.due_at
         if c.tz is None:
             return earliest
-        return next_working_moment(earliest, timefmt.zone(c.tz), self.settings.work_start_hour,
-                                   self.settings.work_end_hour, self.settings.weekdays)
+        return send_moment(earliest, c.expires_at, tz, self.settings.work_start_hour, self.settings.work_end_hour,
+                           self.settings.weekdays)
+
+    async def zones(self, candidates: list[Candidate]) -> dict[str, ZoneInfo]:
+        """Each DM recipient's zone: their Slack profile's (the gateway keeps it a day), else the one stored, else
+        UTC. A lookup that fails falls back and never fails the sweep."""
+        stored = {c.recipient: c.tz for c in candidates if c.tz is not None}
+        if self.zone_of is None:
+            return {user_id: timefmt.zone(tz) for user_id, tz in stored.items()}
+        limit = asyncio.Semaphore(ZONE_LOOKUPS)
+
+        async def one(user_id: str) -> ZoneInfo:
+            async with limit:
+                try:
+                    found = await self.zone_of(user_id)
+                except Exception:  # noqa: BLE001 - the stored zone will do
+                    log.warning("no time zone from Slack for %s: using the one stored", user_id, exc_info=True)
+                    found = None
+            return timefmt.zone(found or stored[user_id])
+
+        return dict(zip(stored, await asyncio.gather(*(one(u) for u in stored)), strict=True))
 
     async def preview(self, days: int) -> list[Planned]:
         now = self.clock()
-        found = await self.derive(now, now + timedelta(days=days))
-        planned = [Planned(c, self.send_time(c)) for c in found if now < c.due_at <= now + timedelta(days=days)]
+        found = [c for c in await self.derive(now, now + timedelta(days=days))
+                 if now < c.due_at <= now + timedelta(days=days)]
+        zones = await self.zones(found)
+        planned = [Planned(c, self.send_time(c, zones.get(c.recipient, timefmt.UTC))) for c in found]
         return sorted(planned, key=lambda p: (p.send_at, p.candidate.key))
 
     async def sweep(self) -> SweepResult:
@@ -109,15 +137,17 @@ class NudgeService:
         async with self.db.read() as s:
             known = set(await s.scalars(select(Reminder.key).where(Reminder.due_at > now - LOOKBACK)))
         new = [c for key, c in wanted.items() if key not in known]
+        zones = await self.zones(new)
         rows, messages = [], {}
         for c in new:
-            send_at = self.send_time(c, now)
+            tz = zones.get(c.recipient, timefmt.UTC)
+            send_at = self.send_time(c, tz, now)
             late = send_at >= c.expires_at or now >= c.expires_at
             rows.append({"key": c.key, "kind": c.kind, "recipient": c.recipient, "subject": c.subject[:200],
                          "due_at": c.due_at, "expires_at": c.expires_at, "status": REMINDER_SKIPPED if late else QUEUED,
                          "note": "its moment passed while the bot was off" if late else None, "created_at": now})
             if not late:
-                text = await self.writers[c.kind](c.subject) if c.kind in self.writers else c.render()
+                text = await self.writers[c.kind](c.subject) if c.kind in self.writers else c.render(tz, send_at)
                 messages[c.key] = Message(c.recipient, text, origin=c.kind, ref=c.key, send_after=send_at,
                                           expires_at=c.expires_at)
         async with self.db.transaction() as s:

@@ -4,13 +4,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.checkout.data import CheckoutDeadline
-from bot.common import roles, timefmt
+from bot.common import roles
 from bot.config import Settings
 from bot.registration.rules import seats_used
 from bot.reminders import texts
@@ -27,12 +28,14 @@ class Candidate:
     recipient: str  # Slack user id (a DM) or channel id
     subject: str
     due_at: datetime
-    expires_at: datetime  # after this the reminder is pointless and is skipped
-    text: str | Callable[[], str]  # a callable is only called for newly due reminders; "" = written at send time
-    tz: str | None  # the recipient's zone for DMs (working hours); None for channel posts
+    expires_at: datetime  # the start or closing it announces (never sent after it), or when it is pointless
+    # a callable is only called for newly due reminders, with the recipient's zone and the moment it is planned
+    # to go; "" = written at send time
+    text: str | Callable[[ZoneInfo, datetime], str]
+    tz: str | None  # the recipient's stored zone for DMs (their Slack profile's comes first); None for channel posts
 
-    def render(self) -> str:
-        return self.text() if callable(self.text) else self.text
+    def render(self, tz: ZoneInfo, at: datetime) -> str:
+        return self.text(tz, at) if callable(self.text) else self.text
 
     @property
     def key(self) -> str:
@@ -59,12 +62,12 @@ async def trainee_event_reminders(s: AsyncSession, settings: Settings, start: da
     out = []
     for event_id, user_id, tz_name in regs.all():
         event, summary, (week_before, day_before) = events[event_id], summaries[event_id], dues[event_id]
-        first, tz, zoom = event.sessions[0].start, timefmt.zone(tz_name), event.zoom_join_url
+        first, zoom = event.sessions[0].start, event.zoom_join_url
         out.append(Candidate("prepare", user_id, event.slug, week_before, first,
-                             lambda summary=summary, tz=tz, zoom=zoom: texts.prepare_reminder(summary, tz, zoom),
+                             lambda tz, at, summary=summary, zoom=zoom: texts.prepare_reminder(summary, tz, zoom, at),
                              tz_name or "UTC"))
         out.append(Candidate("day_before", user_id, event.slug, day_before, first,
-                             lambda summary=summary, tz=tz, zoom=zoom: texts.day_before_reminder(summary, tz, zoom),
+                             lambda tz, _at, summary=summary, zoom=zoom: texts.day_before_reminder(summary, tz, zoom),
                              tz_name or "UTC"))
     return out
 
@@ -78,8 +81,8 @@ def checkout_reminders(deadlines: list[CheckoutDeadline]) -> list[Candidate]:
         for days in CHECKOUT_NUDGE_DAYS:
             due = d.deadline - timedelta(days=days)
             out.append(Candidate("checkout", d.user_id, f"reg{d.registration_id}:{d.deadline:%Y-%m-%d}", due,
-                                 d.deadline, texts.checkout_reminder(d.event_title, d.deadline, days,
-                                                                        timefmt.zone(d.tz)), d.tz or "UTC"))
+                                 d.deadline, lambda tz, _at, d=d, days=days: texts.checkout_reminder(
+                                     d.event_title, d.deadline, days, tz), d.tz or "UTC"))
     return out
 
 
@@ -99,12 +102,11 @@ async def contact_reminders(s: AsyncSession, settings: Settings, start: datetime
         left = org.total_seats - org.rolled_out_seats - await seats_used(s, org.id)
         if left <= 0 or org.archived:
             continue
-        tz = timefmt.zone(tz_name)
         for months in (3, 5):
             due = datetime.combine(_months_after(org.membership_start, months), time(14), timezone.utc)
             out.append(Candidate(f"seats_{months}m", user_id, org.code, due, due + timedelta(days=30),
-                                 texts.unused_seats(org.name, org.code, left, months, upcoming, tz),
-                                 tz_name or "UTC"))
+                                 lambda tz, _at, name=org.name, code=org.code, left=left, months=months:
+                                 texts.unused_seats(name, code, left, months, upcoming, tz), tz_name or "UTC"))
         held = set(await s.scalars(select(Event.slug).join(Registration).where(
             Registration.organisation_id == org.id, Registration.status == ACTIVE, Event.status == "open")))
         for event in since:
@@ -112,7 +114,8 @@ async def contact_reminders(s: AsyncSession, settings: Settings, start: datetime
                 due = event.registration_closes - timedelta(days=3)
                 out.append(Candidate("org_deadline", user_id, f"{org.code}:{event.slug}", due,
                                      event.registration_closes,
-                                     texts.org_deadline(org.name, org.code, left, event, tz), tz_name or "UTC"))
+                                     lambda tz, _at, name=org.name, code=org.code, left=left, event=event:
+                                     texts.org_deadline(name, code, left, event, tz), tz_name or "UTC"))
     return out
 
 

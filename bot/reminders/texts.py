@@ -1,18 +1,34 @@
 """Texts of the reminders the scheduler sends (mrkdwn strings; no Block Kit here)."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.common import timefmt
+from bot.common.plural import counted
 from bot.registration.texts import PREPARE, sessions, where
 from bot.training_calendar.events import EventSummary
 
 
-def prepare_reminder(event: EventSummary, tz: ZoneInfo, zoom_url: str | None) -> str:
-    return (f":books: *{event.title}* starts in a week, on {timefmt.when(event.first_start, tz)}.\n\n{PREPARE}\n\n"
+def prepare_reminder(event: EventSummary, tz: ZoneInfo, zoom_url: str | None, at: datetime) -> str:
+    """`at`: when it is sent; late (a registration days before, a sweep that was down) it says how soon."""
+    return (f":books: *{event.title}* starts {_how_soon(event.first_start, at, tz)}, on "
+            f"{timefmt.when(event.first_start, tz)}.\n\n{PREPARE}\n\n"
             f"*Sessions:*\n{sessions(event, tz)}\n*Where:* {where(event, zoom_url)}\n"
             "Can't make it after all? `/training cancel` (the seat is forfeited after the deadline) or "
             "`/training transfer`. `/accommodation` if anything would help you take part.")
+
+
+def _how_soon(start: datetime, at: datetime, tz: ZoneInfo) -> str:
+    """`in a week`; when later than that, `in 3 days`, `tomorrow (in 20 hours)`, `today (in 2 hours)`."""
+    left, days = start - at, (start.astimezone(tz).date() - at.astimezone(tz).date()).days
+    if left >= timedelta(days=6):
+        return "in a week"
+    if days >= 2:
+        return f"in {days} days"
+    hours = int(left.total_seconds() // 3600)
+    soon = f"in {counted(hours, 'hour')}" if hours else "in less than an hour"
+    return f"{'tomorrow' if days == 1 else 'today'} ({soon})"
 
 
 def day_before_reminder(event: EventSummary, tz: ZoneInfo, zoom_url: str | None) -> str:

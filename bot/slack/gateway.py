@@ -21,10 +21,13 @@ log = logging.getLogger(__name__)
 
 
 class SlackGateway:
-    def __init__(self, client: AsyncWebClient, *, profile_ttl: float = 600.0, directory_ttl: float = 300.0) -> None:
+    def __init__(self, client: AsyncWebClient, *, profile_ttl: float = 600.0, zone_ttl: float = 86400.0,
+                 directory_ttl: float = 300.0) -> None:
         self.client = client
         self._profiles: dict[str, tuple[float, Profile]] = {}
         self._ttl = profile_ttl
+        self._zones: dict[str, tuple[float, str | None]] = {}
+        self._zone_ttl = zone_ttl
         self._directory: tuple[float, list[Member]] | None = None
         self._directory_ttl = directory_ttl
         self._identity = None  # auth.test's answer, once it worked
@@ -66,18 +69,35 @@ class SlackGateway:
         cached = self._profiles.get(user_id)
         if cached and cached[0] > time.monotonic():
             return cached[1]
+        return await self._fetch_profile(user_id) or Profile(user_id=user_id, name=user_id, email=None, timezone=None)
+
+    async def zone(self, user_id: str) -> str | None:
+        """The time zone of a user's Slack profile, cached for a day (reminders plan by it for everyone they DM,
+        and zones seldom change); None when Slack does not say (then asked again next time) or without a token."""
+        if not self.client.token:
+            return None
+        cached = self._zones.get(user_id)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        profile = await self._fetch_profile(user_id)
+        return profile.timezone if profile else None
+
+    async def _fetch_profile(self, user_id: str) -> Profile | None:
+        """users.info, remembered for both caches; None when it failed."""
         try:
             resp = await self.client.users_info(user=user_id)
         except Exception as exc:  # noqa: BLE001 - any Slack failure degrades to "unknown profile"
             log.warning("users.info failed for %s: %s", user_id, reason(exc))
-            return Profile(user_id=user_id, name=user_id, email=None, timezone=None)
+            return None
         user = resp["user"]
         p = user.get("profile", {})
         profile = Profile(
             user_id=user_id,
             name=p.get("real_name") or user.get("real_name") or p.get("display_name") or user.get("name") or user_id,
             email=p.get("email"), timezone=user.get("tz"))
-        self._profiles[user_id] = (time.monotonic() + self._ttl, profile)
+        now = time.monotonic()
+        self._profiles[user_id] = (now + self._ttl, profile)
+        self._zones[user_id] = (now + self._zone_ttl, profile.timezone)
         return profile
 
     async def directory(self) -> list[Member]:

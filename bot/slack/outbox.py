@@ -139,6 +139,14 @@ class Outbox:
             if hook not in registered:
                 registered.append(hook)
 
+    async def add_once(self, s: AsyncSession, message: Message) -> bool:
+        """A keyed notice written only if no version of it ever was, so a retry or the next sweep finding the
+        same problem does not tell anyone again (nor edit what they were told). Whether it was written."""
+        if await s.scalar(select(OutboxMessage.id).where(OutboxMessage.key == message.key).limit(1)) is not None:
+            return False
+        self.add(s, message)
+        return True
+
     async def send(self, *messages: Message) -> None:
         """Messages that announce no change of their own (answers, alerts): written and sent at once."""
         async with self.db.transaction() as s:

@@ -77,7 +77,9 @@ async def test_after_downtime_useful_reminders_go_late_and_passed_ones_are_skipp
     clock.now = datetime(2027, 1, 12, 15, 0, tzinfo=UTC)  # Tue, after both reminders were due, before the start
     await services.nudges.sweep()
     assert (await outcome(services, "prepare", "U0LENA")).status == "sent"  # still useful: not started yet
-    assert (await outcome(services, "prepare", "U0TARO")).status == "skipped"  # 00:00 in Tokyo; by 09:00 too late
+    # 00:00 in Tokyo and it starts at 03:00: no working hours are left, so it goes at once, saying how soon
+    assert (await outcome(services, "prepare", "U0TARO")).status == "sent"
+    assert any("starts today (in 3 hours)" in t for t in fake_slack.dms_to("U0TARO"))
     clock.now = datetime(2027, 1, 20, 12, 0, tzinfo=UTC)
     await services.nudges.sweep()
     statuses = Counter(r.status for r in await reminder_outcomes(services))

@@ -61,7 +61,7 @@ async def _sweep_process(env):
 
 
 def _prepare_dms(fake_slack) -> Counter:
-    return Counter(m["channel"] for m in fake_slack.delivered if "starts in a week" in (m.get("text") or ""))
+    return Counter(m["channel"] for m in fake_slack.delivered if "starts in 3 days" in (m.get("text") or ""))
 
 
 async def test_two_processes_sweeping_one_database_send_every_reminder_once(shared_db, fake_slack):

@@ -1,10 +1,10 @@
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.reminders.working_hours import at_local_hour, next_working_moment
+from bot.reminders.working_hours import at_local_hour, next_working_moment, send_moment
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -55,3 +55,38 @@ def test_checkout_nudges_stop_once_checkout_is_complete():
     assert {c.recipient for c in nudges} == {"U0A"}
     assert sorted((deadline - c.due_at).days for c in nudges) == [1, 7, 14, 30, 60]
     assert all(c.expires_at == deadline for c in nudges)
+
+
+# ---- never past the moment a reminder announces ---------------------------------------------------------------
+def test_a_sunday_events_day_before_reminder_goes_on_the_weekend_not_on_monday():
+    sunday_13 = datetime(2026, 12, 6, 13, 0, tzinfo=BERLIN)
+    saturday_13 = datetime(2026, 12, 5, 13, 0, tzinfo=BERLIN)  # due: a day before, inside the day's hours
+    assert next_working_moment(saturday_13, BERLIN) > sunday_13  # Monday 09:00, after the start
+    assert send_moment(saturday_13, sunday_13, BERLIN) == saturday_13
+    saturday_20 = datetime(2026, 12, 5, 20, 0, tzinfo=BERLIN)  # due in the evening: the Sunday morning
+    assert send_moment(saturday_20, datetime(2026, 12, 6, 20, 0, tzinfo=BERLIN), BERLIN) == \
+        datetime(2026, 12, 6, 9, 0, tzinfo=BERLIN)
+
+
+def test_with_no_working_or_daytime_moment_left_it_goes_at_once_before_the_start():
+    wed_00 = datetime(2026, 12, 2, 0, 0, tzinfo=BERLIN)
+    assert send_moment(wed_00, datetime(2026, 12, 2, 3, 0, tzinfo=BERLIN), BERLIN) == wed_00
+
+
+def test_on_working_days_the_next_working_moment_is_kept_when_it_comes_before_the_deadline():
+    tue_20 = datetime(2026, 12, 1, 20, 0, tzinfo=BERLIN)
+    wed_09 = datetime(2026, 12, 2, 9, 0, tzinfo=BERLIN)
+    assert send_moment(tue_20, datetime(2026, 12, 8, tzinfo=BERLIN), BERLIN) == wed_09
+
+
+def test_a_checkout_nudge_is_never_pushed_past_the_deadline_it_announces():
+    fri_19 = datetime(2026, 12, 4, 19, 0, tzinfo=BERLIN)  # "closes tomorrow": Saturday 19:00
+    assert send_moment(fri_19, fri_19 + timedelta(days=1), BERLIN) == datetime(2026, 12, 5, 9, 0, tzinfo=BERLIN)
+
+
+@given(st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2028, 1, 1)),
+       st.timedeltas(min_value=timedelta(minutes=1), max_value=timedelta(days=9)))
+def test_planned_moments_are_never_before_they_are_due_nor_at_or_after_the_deadline(moment, lead):
+    earliest = moment.replace(tzinfo=timezone.utc)
+    planned = send_moment(earliest, earliest + lead, BERLIN)
+    assert earliest <= planned < earliest + lead

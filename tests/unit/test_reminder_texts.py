@@ -1,0 +1,34 @@
+"""The preparation checklist says when the event really starts, however late it goes."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.reminders.texts import prepare_reminder
+from bot.training_calendar.events import EventSummary
+
+START = datetime(2027, 1, 12, 7, 0, tzinfo=timezone.utc)  # Tue 14:00 in Bangkok
+BANGKOK = ZoneInfo("Asia/Bangkok")
+EVENT = EventSummary("jan", "January training", "online", "America/New_York", ((START, START + timedelta(hours=4)),),
+                     20, 5, START - timedelta(days=14), None, ())
+
+
+def opening(at: datetime) -> str:
+    return prepare_reminder(EVENT, BANGKOK, None, at).split("\n", 1)[0]
+
+
+@pytest.mark.parametrize("before, says", [
+    (timedelta(days=7), "starts in a week, on Tue 12 Jan 2027, 14:00 +07"),
+    (timedelta(days=6, hours=2), "starts in a week"),
+    (timedelta(days=3, hours=1), "starts in 3 days, on Tue 12 Jan 2027"),
+    (timedelta(hours=20), "starts tomorrow (in 20 hours), on Tue 12 Jan 2027, 14:00 +07"),
+    (timedelta(hours=5), "starts today (in 5 hours)"),
+    (timedelta(hours=1), "starts today (in 1 hour)"),
+    (timedelta(minutes=20), "starts today (in less than an hour)"),
+])
+def test_the_checklist_says_how_soon_the_event_starts_in_the_readers_zone(before, says):
+    text = opening(START - before)
+    assert says in text
+    assert ("in a week" in text) == (before >= timedelta(days=6))
