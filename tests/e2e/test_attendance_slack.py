@@ -37,7 +37,9 @@ async def test_trainer_gets_the_summary_with_absent_and_unmatched_and_others_are
     assert [json.loads(m["value"])["name"] for m in matches][:2] == ["+1 555 0142", "Jordan (they/them)"]
     _, body = await app.slash("/attendance", "it-dec", "U0AMARA")
     assert "Only the trainers of `it-dec` and Carpentries staff" in json.loads(body)["text"]
-    _, body = await app.slash("/attendance", "nope", "U0TRAINER")
+    _, body = await app.slash("/attendance", "nope", "U0TRAINER")  # refused like an event of someone else's
+    assert "Only the trainers of `nope` and Carpentries staff" in json.loads(body)["text"]
+    _, body = await app.slash("/attendance", "nope", "U0STAFF")
     assert "There is no event `nope`" in json.loads(body)["text"]
     _, body = await app.slash("/attendance", "", "U0TRAINER")
     assert "/attendance EVENT @user" in json.loads(body)["text"]
