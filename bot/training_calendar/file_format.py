@@ -57,8 +57,9 @@ class EventSpec:
 class CalendarSpec:
     organisations: tuple[OrganisationSpec, ...]
     events: tuple[EventSpec, ...]
-    staff: tuple[str, ...] = field(default=())
-    coordinators: tuple[str, ...] = field(default=())
+    # None when the file has no such key: the roles already held are then left as they are.
+    staff: tuple[str, ...] | None = field(default=None)
+    coordinators: tuple[str, ...] | None = field(default=None)
 
 
 class _Entry:
@@ -216,7 +217,8 @@ def parse_calendar(data: bytes, source: str) -> CalendarSpec:
     events = tuple(_event(source, i, raw) for i, raw in enumerate(top.raw.get("events") or []))
     _no_duplicates(source, "organisation code", [o.code for o in orgs])
     _no_duplicates(source, "event slug", [e.slug for e in events])
-    return CalendarSpec(orgs, events, staff=top.users("staff"), coordinators=top.users("coordinators"))
+    listed = {key: top.users(key) if key in top.raw else None for key in ("staff", "coordinators")}
+    return CalendarSpec(orgs, events, **listed)
 
 
 def _no_duplicates(source: str, what: str, values: list[str]) -> None:

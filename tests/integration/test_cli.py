@@ -180,6 +180,63 @@ def test_summary_lines_say_one_in_the_singular_and_more_in_the_plural(cli_db, tm
     assert capsys.readouterr().out.endswith("in the next 1 day\n")
 
 
+ROLES_CALENDAR = """
+staff: [U0STAFF, U0STAFF2]
+coordinators: [U0COORD, U0COORD2]
+organisations:
+  - {name: Org, level: gold, seats: 5, code: ORG, membership_start: 2026-01-01, membership_end: 2027-12-31,
+     contacts: [U0CONTACT]}
+events:
+  - slug: ev-a
+    title: A
+    format: online
+    timezone: UTC
+    capacity: 5
+    trainers: [U0TRAINER1, U0TRAINER2]
+    sessions:
+      - {start: 2027-03-01T13:00, end: 2027-03-01T17:00}
+"""
+
+
+async def _holds(user_id: str, role: str) -> bool:
+    import os
+
+    from sqlalchemy import select
+
+    from storage.db import Database
+    from storage.models import Role
+
+    db = Database(os.environ["DATABASE_URL"])
+    try:
+        async with db.read() as s:
+            return await s.scalar(select(Role.id).where(Role.slack_user_id == user_id, Role.role == role)) is not None
+    finally:
+        await db.dispose()
+
+
+def test_roles_follow_the_calendar_and_each_one_lost_is_printed(cli_db, tmp_path, capsys):
+    assert main(["calendar", "load", write(tmp_path, "c1.yml", ROLES_CALENDAR)]) == 0
+    capsys.readouterr()
+    assert all(asyncio.run(_holds(u, r)) for u, r in [("U0STAFF2", "staff"), ("U0COORD2", "coordinator"),
+                                                      ("U0TRAINER2", "trainer")])
+    fewer = (ROLES_CALENDAR.replace("[U0STAFF, U0STAFF2]", "[U0STAFF]").replace("[U0COORD, U0COORD2]", "[U0COORD]")
+             .replace("[U0TRAINER1, U0TRAINER2]", "[U0TRAINER1]"))
+    calendar = write(tmp_path, "c2.yml", fewer)
+    assert main(["calendar", "load", calendar]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{calendar}: 0 new organisations, 0 updated; 0 new events, 1 updated"
+    assert sorted(out[1:]) == ["U0COORD2 is no longer a mentoring coordinator", "U0STAFF2 is no longer staff",
+                               "U0TRAINER2 is no longer a trainer of ev-a"]
+    for user, role in [("U0STAFF2", "staff"), ("U0COORD2", "coordinator"), ("U0TRAINER2", "trainer")]:
+        assert not asyncio.run(_holds(user, role)), (user, role)
+    for user, role in [("U0STAFF", "staff"), ("U0COORD", "coordinator"), ("U0TRAINER1", "trainer"),
+                       ("U0CONTACT", "contact")]:
+        assert asyncio.run(_holds(user, role)), (user, role)
+    assert main(["calendar", "load", calendar]) == 0  # nothing more to take away
+    assert capsys.readouterr().out.splitlines() == [f"{calendar}: 0 new organisations, 0 updated; 0 new events, "
+                                                    "0 updated"]
+
+
 def test_nudges_run_once_without_a_token_exits_2_with_one_line(cli_db, capsys, monkeypatch):
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
     assert main(["nudges", "run-once"]) == 2
