@@ -237,6 +237,48 @@ def test_roles_follow_the_calendar_and_each_one_lost_is_printed(cli_db, tmp_path
                                                     "0 updated"]
 
 
+BOUND_ORG = ("organisations:\n  - {name: Org, level: gold, seats: 2, code: ORG, membership_start: 2026-01-01, "
+             "membership_end: 2026-12-31}\n")
+OUT_OF_BOUNDS = {  # each would reach the database (and PostgreSQL would raise) without a bound
+    "seats 1e30": (BOUND_ORG.replace("seats: 2", "seats: 1.0e+30"), "'Org': seats must be a whole number"),
+    "seats 2**31": (BOUND_ORG.replace("seats: 2", "seats: 2147483648"), "seats must be a whole number from 0 to"),
+    "seats negative": (BOUND_ORG.replace("seats: 2", "seats: -3"), "got -3"),
+    "name too long": (BOUND_ORG.replace("name: Org", "name: " + "N" * 201), "name is 201 characters long; the limit "
+                                                                            "is 200"),
+    "code too long": (BOUND_ORG.replace("code: ORG", "code: " + "C" * 81), "code is 81 characters long"),
+    "NUL in a name": (BOUND_ORG.replace("name: Org", 'name: "O\\0rg"'), "name contains a NUL character"),
+    "deep nesting": ("events: " + "[" * 5000 + "]" * 5000 + "\n", "nested more than 20 levels deep"),
+    "deep mappings": ("organisations: " + "{a: " * 3000 + "1" + "}" * 3000 + "\n", "nested more than 20 levels"),
+}
+ROSTER_OUT_OF_BOUNDS = {
+    "name too long": ("name,email\n" + "N" * 201 + ",n@example.org\n", "line 2: name is 201 characters long"),
+    "email too long": ("name,email\nN," + "e" * 320 + "@example.org\n", "line 2: email is 332 characters long"),
+    "code too long": ("name,email,organisation_code\nN,n@example.org," + "C" * 81 + "\n",
+                      "line 2: organisation_code is 81 characters long"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OUT_OF_BOUNDS))
+def test_a_calendar_value_out_of_bounds_exits_2_with_one_line_naming_it(cli_db, tmp_path, capsys, case):
+    text, expected = OUT_OF_BOUNDS[case]
+    bad = write(tmp_path, "bad.yml", text)
+    assert main(["calendar", "load", bad]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"trainingbot: {bad}: ") and expected in err[0], err
+    assert len(err[0]) < 300
+
+
+@pytest.mark.parametrize("case", sorted(ROSTER_OUT_OF_BOUNDS))
+def test_a_roster_value_out_of_bounds_exits_2_with_one_line_naming_it(cli_db, tmp_path, capsys, case):
+    assert main(["calendar", "load", write(tmp_path, "c.yml", CALENDAR)]) == 0
+    capsys.readouterr()
+    text, expected = ROSTER_OUT_OF_BOUNDS[case]
+    bad = write(tmp_path, "r.csv", text)
+    assert main(["roster", "load", "it-dec", bad]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"trainingbot: {bad}, ") and expected in err[0], err
+
+
 def test_nudges_run_once_without_a_token_exits_2_with_one_line(cli_db, capsys, monkeypatch):
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
     assert main(["nudges", "run-once"]) == 2
