@@ -19,6 +19,9 @@ class Profile:
     timezone: str | None
 
 
+MAX_NAME, MAX_EMAIL = 200, 320  # Person.name, Person.email
+
+
 async def upsert_from_profile(session: AsyncSession, profile: Profile) -> Person:
     """The person with this Slack id, else the one with this email (roster loads have no id), else new."""
     person = await session.scalar(select(Person).where(Person.slack_user_id == profile.user_id))

@@ -27,6 +27,9 @@ from storage.models import ACTIVE, CANCELLED, FORFEITED, WAITLISTED, Event, Orga
 log = logging.getLogger(__name__)
 
 
+MAX_CODE = 80  # Organisation.code
+
+
 class WrongCode(Refusal):
     """A code no organisation has: counted, so that guessing codes soon makes one wait."""
 
@@ -104,6 +107,10 @@ class RegistrationService:
         code = (code or "").strip()
         if not code:
             raise Refusal("Enter your organisation's registration code (ask your organisation's contact).", "code")
+        for field, value, limit in (("name", profile.name, people.MAX_NAME), ("email", profile.email, people.MAX_EMAIL),
+                                    ("code", code, MAX_CODE)):
+            if len(value or "") > limit:
+                raise Refusal(f"Please keep it under {limit} characters.", field)
         tz = timefmt.zone(profile.timezone)
         now = self.clock()
         async with self.db.read() as s:
