@@ -172,6 +172,16 @@ async def test_zoom_webhook_validation_signature_and_live_intervals(webhook_app,
     assert amara.attended == 2 * 3600 and amara.absent
 
 
+@pytest.mark.parametrize("body", [b"[" * 100_000 + b"]" * 100_000,
+                                  b'{"event": "meeting.participant_joined", "payload": ' + b'{"a": ' * 50_000
+                                  + b"1" + b"}" * 50_001],
+                         ids=["nested lists", "nested objects"])
+async def test_a_signed_zoom_webhook_nested_too_deep_gets_400(webhook_app, body, caplog):
+    status, text = await webhook_app.send(body, _zoom_headers(body), path="zoom/webhook")
+    assert status == 400 and "malformed event" in text
+    assert not [r for r in caplog.records if r.exc_info]
+
+
 async def test_import_from_zoom_fetches_every_instance_of_a_restarted_call(services, fake_zoom, clock):
     from bot.app import build_services
 
