@@ -131,6 +131,21 @@ def test_a_malformed_setting_is_named(cli_db, capsys, monkeypatch):
     assert capsys.readouterr().err.startswith("trainingbot: PORT is malformed")
 
 
+@pytest.mark.parametrize("url", ["postgresql+asyncpg://user:s3cret@host:notaport/db",
+                                 "postgresql+asyncpg://user:s3cret@[::1/db", "mysql://user:s3cret@host/db"])
+@pytest.mark.parametrize("argv", [["serve"], ["socket"], ["calendar", "load", str(EXAMPLES / "calendar.yml")],
+                                  ["db", "upgrade"]], ids=lambda a: a[0] if isinstance(a, list) else a)
+def test_a_malformed_database_url_is_named_without_its_password(capsys, caplog, monkeypatch, url, argv):
+    monkeypatch.setenv("DATABASE_URL", url)
+    for name, value in (("SLACK_BOT_TOKEN", "xoxb-1"), ("SLACK_SIGNING_SECRET", "x"), ("SLACK_APP_TOKEN", "xapp-1")):
+        monkeypatch.setenv(name, value)
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith("trainingbot: DATABASE_URL is malformed") and len(err.strip().splitlines()) == 1
+    assert "user:***@host" in err or "user:***@[" in err
+    assert "s3cret" not in out + err + caplog.text
+
+
 @pytest.mark.parametrize("argv", [
     [], ["calendar"], ["calendar", "load"], ["bogus"], ["attendance", "report", "ev", "--format", "xml"],
     ["nudges", "preview", "--days", "-5"], ["nudges", "preview", "--days", "0"], ["nudges", "preview", "--days", "x"],
