@@ -125,8 +125,8 @@ class RegistrationService:
                 if until is not None:
                     self.outbox.add(s, to_staff(
                         f":warning: <@{profile.user_id}> entered {code_attempts.LIMIT} wrong registration codes within "
-                        f"{code_attempts.WINDOW_MINUTES} minutes (the last: `{escape(code[:80])}`); they must wait until "
-                        f"{timefmt.when(until, timefmt.UTC)} before trying again.", origin="registration"))
+                        f"{code_attempts.WINDOW_MINUTES} minutes (the last: `{escape(code[:80])}`); they must wait "
+                        f"until {timefmt.when(until, timefmt.UTC)} before trying again.", origin="registration"))
             if until is not None:
                 raise Refusal(code_attempts.wait_text(until, now, tz), "code") from None
             raise
