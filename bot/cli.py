@@ -124,6 +124,8 @@ def cmd_calendar_load(settings: Settings, args) -> int:
     data = _read(args.file)
     summary = asyncio.run(_with_services(settings, lambda s: s.calendar.load_file(data, args.file)))
     print(f"{args.file}: {summary}")
+    for line in summary.roles_removed:
+        print(line)
     return 0
 
 

@@ -4,6 +4,8 @@ Every domain number is a setting whose default is the rule's value.
 """
 from __future__ import annotations
 
+import re
+
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -78,6 +80,12 @@ class Settings(BaseSettings):
     def _known_driver(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        from sqlalchemy.engine import make_url
+
+        try:
+            make_url(value)
+        except ValueError as exc:  # e.g. a port that is not a number; the message names no part of the URL
+            raise ValueError(f"is not a valid database URL ({_url_problem(exc)})") from None
         return value
 
     @field_validator("slack_api_url")
@@ -113,6 +121,15 @@ class Settings(BaseSettings):
         return bool(self.zoom_account_id and self.zoom_client_id and self.zoom_client_secret)
 
 
+def _url_problem(exc: ValueError) -> str:
+    return "the port is not a number" if "int()" in str(exc) else "it cannot be parsed"
+
+
+def hide_password(url: str) -> str:
+    """A database URL as it may be shown: any password replaced, even in a URL that does not parse."""
+    return re.sub(r"(://[^/@]*?:)[^/]*@", r"\1***@", url)
+
+
 def load_settings(**overrides) -> Settings:
     """Read the environment; a malformed value becomes one ConfigError line per variable."""
     try:
@@ -121,6 +138,9 @@ def load_settings(**overrides) -> Settings:
         lines = []
         for err in exc.errors():
             name = str(err["loc"][0]).upper() if err["loc"] else "?"
-            shown = "" if "TOKEN" in name or "SECRET" in name else f" (got {err.get('input')!r})"
+            value = err.get("input")
+            if name == "DATABASE_URL" and isinstance(value, str):
+                value = hide_password(value)
+            shown = "" if "TOKEN" in name or "SECRET" in name else f" (got {value!r})"
             lines.append(f"{name} is malformed: {err['msg']}{shown}.")
         raise ConfigError("\n".join(lines)) from None

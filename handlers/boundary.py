@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from bot.common.errors import Refusal, SlackUnavailable, TriggerExpired, is_unavailable
 from bot.config import Settings
 from bot.slack.gateway import SlackGateway
-from handlers.requests import Action, Command, Event, Submission
+from handlers.requests import NUL_TEXT, Action, Command, Event, Submission
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +36,15 @@ class Boundary:
 
     # ---- registering ------------------------------------------------------------------------------------------
     def command(self, name: str, run: Callable[[Command], Awaitable[None]]) -> None:
+        async def checked(cmd: Command) -> None:
+            if "\x00" in cmd.text:  # nothing typed in Slack holds one; the database would refuse it
+                raise Refusal(NUL_TEXT)
+            await run(cmd)
+
         async def listener(ack, command, respond):
             cmd = Command.of(ack, command, respond)
             async with self.held():
-                await self._within_budget(cmd, self._guarded(name, cmd.fail, run(cmd), rerun=cmd))
+                await self._within_budget(cmd, self._guarded(name, cmd.fail, checked(cmd), rerun=cmd))
 
         self.slash[name] = listener
         self.app.command(name)(listener)

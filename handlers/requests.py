@@ -82,7 +82,7 @@ class Action:
             value = json.loads(self.value)
         except ValueError:
             value = None
-        if not isinstance(value, dict):
+        if not isinstance(value, dict) or _holds_nul(value) or len(self.value) > MAX_BUTTON_VALUE:
             raise Refusal(OUT_OF_DATE)
         return value
 
@@ -122,17 +122,24 @@ class Submission:
                    ack, gateway, main_field)
 
     def value(self, block: str):
-        """The value of the `value` action in a block, whatever the element type."""
+        """The value of the `value` action in a block, whatever the element type. A value no form of ours can send
+        (a choice that is not short text, text with NUL or longer than Slack allows) is refused on its field."""
         element = self.values.get(block, {}).get("value", {})
         for key in ("selected_option", "selected_options", "selected_users", "selected_date"):
             if key in element:
                 chosen = element[key]
+                if chosen is None:
+                    return None
                 if key == "selected_option":
-                    return (chosen or {}).get("value")
+                    return _choice(chosen.get("value") if isinstance(chosen, dict) else None, block)
+                if key == "selected_date":
+                    return _choice(chosen, block)
+                if not isinstance(chosen, list):
+                    raise Refusal(OUT_OF_DATE, block)
                 if key == "selected_options":
-                    return [o["value"] for o in chosen]
-                return chosen
-        return element.get("value")
+                    return [_choice(o.get("value") if isinstance(o, dict) else None, block) for o in chosen]
+                return [_choice(u, block) for u in chosen]
+        return _typed(element.get("value"), block)
 
     def meta(self, name: str) -> int:
         """An id the form carried in its private_metadata; a tampered one is refused as out of date."""
@@ -146,9 +153,7 @@ class Submission:
             value = json.loads(self.metadata)[name]
         except (ValueError, KeyError, TypeError):
             value = None
-        if not isinstance(value, str):
-            raise Refusal(OUT_OF_DATE)
-        return value
+        return _choice(value, None)
 
     async def update(self, view: dict) -> None:
         self.acked = True
@@ -190,7 +195,39 @@ class Event:
 
 
 OUT_OF_DATE = "This is out of date; please run the command again."
+NUL_TEXT = "That text contains a NUL character (\\0), which cannot be stored; please remove it."
 MAX_ID = 2 ** 31 - 1
+MAX_TEXT_INPUT = 3000  # Slack's own limit for a plain-text input
+MAX_CHOICE = 256  # the value of an option or a text in private_metadata; ours are much shorter
+MAX_BUTTON_VALUE = 2000  # Slack's limit for a button's value
+
+
+def _typed(value, block: str | None) -> str | None:
+    """Typed text as the form sent it; refused on its field when no Slack input could have sent it."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Refusal(OUT_OF_DATE, block)
+    if "\x00" in value:
+        raise Refusal(NUL_TEXT, block)
+    if len(value) > MAX_TEXT_INPUT:
+        raise Refusal(f"Please keep it under {MAX_TEXT_INPUT} characters.", block)
+    return value
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return isinstance(value, str) and "\x00" in value
+
+
+def _choice(value, block: str | None) -> str:
+    """A value the form itself chose (an option, a user, a date, private_metadata): short text, or forged."""
+    if not isinstance(value, str) or "\x00" in value or len(value) > MAX_CHOICE:
+        raise Refusal(OUT_OF_DATE, block)
+    return value
 
 
 def as_id(value) -> int:

@@ -219,3 +219,14 @@ class LiveInterval(Base):
     email: Mapped[str] = mapped_column(String(320))
     join: Mapped[datetime] = mapped_column(UTCDateTime)
     leave: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CodeAttempt(Base):
+    """A wrong registration code someone entered: counted to make them wait after too many (design.md)."""
+
+    __tablename__ = "code_attempts"
+    __table_args__ = (Index("ix_code_attempts_user_at", "slack_user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -184,12 +184,14 @@ class AttendanceService:
             await self._viewable_event(s, user_id, slug)
 
     async def _viewable_event(self, s: AsyncSession, user_id: str, slug: str) -> Event:
+        """Someone who is not staff is refused alike for an event they do not train and for one that does not exist."""
         event = await calendar.event_with_sessions(s, slug)
-        if event is None:
+        if event is not None and await roles.holds_any(s, user_id, (roles.STAFF, ""),
+                                                       (roles.TRAINER, roles.event_scope(event.id))):
+            return event
+        if event is None and await roles.is_staff(s, user_id):
             raise Refusal(f"There is no event `{slug}`. `/training calendar` lists the upcoming ones.")
-        if not await roles.holds_any(s, user_id, (roles.STAFF, ""), (roles.TRAINER, roles.event_scope(event.id))):
-            raise NotAllowed(f"Only the trainers of `{slug}` and Carpentries staff can see its attendance.")
-        return event
+        raise NotAllowed(f"Only the trainers of `{slug}` and Carpentries staff can see its attendance.")
 
     async def report(self, slug: str, viewer: str | None = None) -> Report:
         """The attendance report of an event; with `viewer`, only for its trainers and staff (checked in the

@@ -47,12 +47,15 @@ from storage.db import Database
 from storage.models import ACTIVE, Event, EventSession, Person, Registration
 
 CODE_SHAPE = re.compile(r"^TB-?([A-Z0-9]{4})-?([A-Z0-9]{4})$")
+NOT_EVALUATOR = "Only the event's trainers and Carpentries staff can see or evaluate a trainee's checkout."
+NOT_YOUR_TRAINEE = "not a trainee of an event you train (only its trainers and staff pass its training step)"
 MARK_STEPS = {"welcome": rules.WELCOME, "demo": rules.DEMO, "training": rules.TRAINING}
 
 
 @dataclass(frozen=True)
 class _Located:
     registration_id: int
+    event_id: int
     person_id: int
     slug: str
     ended: bool
@@ -143,8 +146,10 @@ class CheckoutService:
 
     # ---- trainers and staff --------------------------------------------------------------
     async def evaluation_form(self, actor: str, trainee_user_id: str) -> CheckoutSummary:
+        """Only staff learn whether someone is registered; anyone else is refused alike unless they train them."""
         person_id = await self._resolve(trainee_user_id)
         located = await self._locate_person(person_id) if person_id else None
+        await self._require_evaluator_of(actor, located.registration_id if located else None)
         if located is None:
             raise Refusal(f"<@{trainee_user_id}> has no Instructor Training registration.")
         if not located.ended:
@@ -153,6 +158,7 @@ class CheckoutService:
 
     async def evaluation_summary(self, actor: str, registration_id: int) -> CheckoutSummary:
         """The trainee's checkout for an evaluator (trainers of their event and staff)."""
+        await self._require_evaluator_of(actor, registration_id)
         located = await self._locate_registration(registration_id)
         statuses = await self._attendance([located])
         async with self.db.transaction() as s:
@@ -163,6 +169,7 @@ class CheckoutService:
     async def evaluate(self, actor: str, registration_id: int, step: str, state: str, notes: str | None) -> Evaluated:
         rules.check_evaluation(step, state, notes)
         notes = (notes or "").strip() or None
+        await self._require_evaluator_of(actor, registration_id)
         located = await self._locate_registration(registration_id)
         statuses = await self._attendance([located])
         async with self.db.transaction() as s:
@@ -184,21 +191,27 @@ class CheckoutService:
     async def mark(self, actor: str, which: str, people_given: list[str]) -> Marked:
         """Pass one step (welcome, demo or training) for many trainees at once: the attendees of one session.
 
-        Sessions are hosted by any trainer for trainees of any event, so any trainer (or staff) may mark.
+        Sessions are hosted by any trainer for trainees of any event, so any trainer (or staff) may mark the
+        welcome and demo steps; the training step only for the trainees of their own events (anyone else is
+        answered alike, whether registered or not).
         """
         step = MARK_STEPS.get(which.lower())
         if step is None:
             raise Refusal("Say which step: `welcome`, `demo` or `training`.")
         if not people_given:
             raise Refusal("List the attendees: emails or @mentions.")
-        async with self.db.transaction() as s:
-            if not (await roles.is_staff(s, actor) or await roles.scopes_of(s, actor, roles.TRAINER)):
-                raise NotAllowed("Only trainers and Carpentries staff can mark checkout steps.")
+        async with self.db.read() as s:
+            staff, trains = await roles.is_staff(s, actor), await roles.scopes_of(s, actor, roles.TRAINER)
+        if not (staff or trains):
+            raise NotAllowed("Only trainers and Carpentries staff can mark checkout steps.")
+        own_only = step == rules.TRAINING and not staff
         found: dict[int, tuple[str, _Located]] = {}
         unmatched: list[tuple[str, str]] = []
         for given in dict.fromkeys(people_given):
             located, why = await self._locate_given(given)
-            if located is None:
+            if own_only and (located is None or roles.event_scope(located.event_id) not in trains):
+                unmatched.append((given, NOT_YOUR_TRAINEE))
+            elif located is None:
                 unmatched.append((given, why))
             else:
                 found.setdefault(located.registration_id, (given, located))
@@ -293,7 +306,7 @@ class CheckoutService:
                 if not event.sessions or q.last_end(event) > now:
                     raise InputError(f"event {slug} has not ended yet: its checkout starts after its last session")
             regs = await self._ended_registrations(s, None, now, slug)
-            located = [_Located(r.id, r.person_id, r.event.slug, True, True) for r in regs]
+            located = [_Located(r.id, r.event_id, r.person_id, r.event.slug, True, True) for r in regs]
         statuses = await self._attendance(located)
         lines: list[ReportLine] = []
         async with self.db.transaction() as s:
@@ -360,7 +373,7 @@ class CheckoutService:
             CheckoutStep.registration_id == reg.id, CheckoutStep.step == rules.TRAINING,
             CheckoutStep.state != rules.NOT_EVALUATED))
         ended = q.last_end(reg.event) <= now
-        return _Located(reg.id, reg.person_id, reg.event.slug, ended, ended and decided is None)
+        return _Located(reg.id, reg.event_id, reg.person_id, reg.event.slug, ended, ended and decided is None)
 
     async def _attendance(self, located: list[_Located]) -> dict[tuple[str, int], str]:
         """Attendance status by (event slug, person id), for the events whose training step awaits it.
@@ -379,10 +392,19 @@ class CheckoutService:
             .with_for_update(of=Registration))
 
     async def _require_evaluator(self, s: AsyncSession, actor: str, reg: Registration) -> None:
-        if not (await roles.is_staff(s, actor)
-                or await roles.has_role(s, actor, roles.TRAINER, roles.event_scope(reg.event_id))):
-            raise NotAllowed(f"Only the trainers of `{reg.event.slug}` and Carpentries staff can evaluate "
-                             f"{reg.person.name}'s checkout.")
+        if not await _evaluates(s, actor, reg.event_id):
+            raise NotAllowed(NOT_EVALUATOR)
+
+    async def _require_evaluator_of(self, actor: str, registration_id: int | None) -> None:
+        """Before anything about the registration is looked up or said: a registration that does not exist is
+        refused like one of another event's trainee (a forged button value learns nothing)."""
+        async with self.db.read() as s:
+            if await roles.is_staff(s, actor):
+                return
+            event_id = await s.scalar(select(Registration.event_id).where(Registration.id == registration_id)) \
+                if registration_id is not None else None
+            if event_id is None or not await _evaluates(s, actor, event_id):
+                raise NotAllowed(NOT_EVALUATOR)
 
     async def _require_open(self, s: AsyncSession, reg: Registration) -> None:
         if q.last_end(reg.event) > self.clock():
@@ -526,6 +548,11 @@ class CheckoutService:
             tuple(_extension_view(x) for x in extensions), cert.code if cert else None,
             cert.issued_on if cert else None,
             rules.certified_in_time(cert.issued_on if cert else None, base, reg.event.timezone))
+
+
+async def _evaluates(s: AsyncSession, actor: str, event_id: int) -> bool:
+    """Staff, or a trainer of this event."""
+    return await roles.holds_any(s, actor, (roles.STAFF, ""), (roles.TRAINER, roles.event_scope(event_id)))
 
 
 def _extension_view(x: CheckoutExtension) -> ExtensionView:

@@ -21,6 +21,9 @@ class Profile:
     timezone: str | None
 
 
+MAX_NAME, MAX_EMAIL = 200, 320  # Person.name, Person.email
+
+
 @dataclass(frozen=True)
 class Member:
     """A person in the Slack workspace's directory, with the names `@name` may mean (handle, display, real)."""

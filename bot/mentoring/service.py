@@ -185,7 +185,7 @@ class MentoringService:
                 raise Refusal("Run `/mentoring meeting` in your mentoring group's private channel.")
             info = q.info(await q.load_group(s, group_id), self.clock().date())
         if info.mentor.user_id != user_id:
-            raise NotAllowed(f"Only the group's mentor, <@{info.mentor.user_id}>, logs its meetings.")
+            raise NotAllowed("Only the group's mentor logs its meetings.")
         return info
 
     async def log_meeting(self, user_id: str, group_id: int, held_on: date | None,

@@ -21,6 +21,10 @@ from storage.db import Database
 from storage.models import ACTIVE, CANCELLED, FORFEITED, NO_SHOW, WAITLISTED, Event, Organisation, Registration
 
 
+NOT_A_CONTACT = ("Only the organisation's contacts and Carpentries staff can see its seats. If you are your "
+                 "organisation's contact, ask staff to add you.")
+
+
 @dataclass(frozen=True)
 class SeatHolder:
     name: str
@@ -105,11 +109,13 @@ class RegistrationAdminService:
         staff = await roles.is_staff(s, user_id)
         if code:
             org = await s.scalar(select(Organisation).where(func.upper(Organisation.code) == code.upper()))
-            if org is None:
+            if staff and org is None:
                 raise Refusal(f"No organisation has the code `{code}`.")
-            if staff or await roles.has_role(s, user_id, roles.CONTACT, roles.organisation_scope(org.id)):
+            if org is not None and (staff or await roles.has_role(s, user_id, roles.CONTACT,
+                                                                  roles.organisation_scope(org.id))):
                 return org
-            raise NotAllowed("Only the organisation's contacts and Carpentries staff can see its seats.")
+            # the same answer for a real code and an unknown one: a refusal must not confirm that a code exists
+            raise NotAllowed(NOT_A_CONTACT)
         scopes = await roles.scopes_of(s, user_id, roles.CONTACT)
         if len(scopes) == 1:
             return await s.get(Organisation, int(scopes[0].split(":")[1]))

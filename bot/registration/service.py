@@ -13,7 +13,8 @@ from bot.common import people, timefmt
 from bot.common.errors import Refusal
 from bot.common.people import Profile
 from bot.config import Settings
-from bot.registration import announce, texts
+from bot.common.mrkdwn import escape
+from bot.registration import announce, code_attempts, texts
 from bot.registration import queries as q
 from bot.registration.rules import seats_used
 from bot.registration.seat_moves import SeatMoveService
@@ -24,6 +25,13 @@ from storage.db import Database
 from storage.models import ACTIVE, CANCELLED, FORFEITED, WAITLISTED, Event, Organisation, Person, Registration
 
 log = logging.getLogger(__name__)
+
+
+MAX_CODE = 80  # Organisation.code
+
+
+class WrongCode(Refusal):
+    """A code no organisation has: counted, so that guessing codes soon makes one wait."""
 
 
 @dataclass(frozen=True)
@@ -108,8 +116,31 @@ class RegistrationService:
         code = (code or "").strip()
         if not code:
             raise Refusal("Enter your organisation's registration code (ask your organisation's contact).", "code")
+        for field, value, limit in (("name", profile.name, people.MAX_NAME), ("email", profile.email, people.MAX_EMAIL),
+                                    ("code", code, MAX_CODE)):
+            if len(value or "") > limit:
+                raise Refusal(f"Please keep it under {limit} characters.", field)
         tz = timefmt.zone(profile.timezone)
         now = self.clock()
+        async with self.db.read() as s:
+            until = await code_attempts.waiting_until(s, profile.user_id, now)
+        if until is not None:
+            raise Refusal(code_attempts.wait_text(until, now, tz), "code")
+        try:
+            return await self._register(profile, slug, code, tz, now)
+        except WrongCode:
+            async with self.db.transaction() as s:
+                until = await code_attempts.record_wrong(s, profile.user_id, now)
+                if until is not None:
+                    self.outbox.add(s, to_staff(
+                        f":warning: <@{profile.user_id}> entered {code_attempts.LIMIT} wrong registration codes within "
+                        f"{code_attempts.WINDOW_MINUTES} minutes (the last: `{escape(code[:80])}`); they must wait "
+                        f"until {timefmt.when(until, timefmt.UTC)} before trying again.", origin="registration"))
+            if until is not None:
+                raise Refusal(code_attempts.wait_text(until, now, tz), "code") from None
+            raise
+
+    async def _register(self, profile: Profile, slug: str, code: str, tz, now: datetime) -> Registered:
         async with self.db.transaction() as s:
             person = await people.upsert_from_profile(s, profile, self.settings.staff_email)
             event = await q.lock_event(s, slug) if slug else None
@@ -138,7 +169,7 @@ class RegistrationService:
 
     def _check_code(self, org: Organisation | None, code: str, now: datetime) -> None:
         if org is None:
-            raise Refusal(f"`{code}` is not a registration code we know. Check it with your organisation's "
+            raise WrongCode(f"`{code}` is not a registration code we know. Check it with your organisation's "
                           f"contact, or email {self.settings.staff_email}.", "code")
         grace = timedelta(days=self.settings.code_grace_days)
         today = now.date()

@@ -11,6 +11,9 @@ from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
 
+MAX_TIMESTAMP_DIGITS = 12  # epoch seconds have 10 until the year 2286
+
+
 class Malformed(ValueError):
     pass
 
@@ -77,6 +80,9 @@ def slack_guard(path: str, signing_secret: str):
         except UnicodeDecodeError:
             return web.json_response({"error": "the body is not UTF-8"}, status=400)
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        if timestamp.isdigit() and not (timestamp.isascii() and len(timestamp) <= MAX_TIMESTAMP_DIGITS):
+            # digits, but no time Slack could send (and int() of thousands of them raises): malformed, not unsigned
+            return web.json_response({"error": "malformed X-Slack-Request-Timestamp"}, status=400)
         if not timestamp.isdigit() or not verifier.is_valid(text, timestamp, request.headers.get("X-Slack-Signature", "")):
             return web.json_response({"error": "invalid request"}, status=401)
         try:

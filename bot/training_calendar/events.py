@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -27,6 +27,8 @@ class LoadSummary:
     events_new: int
     events_updated: int
     roles_added: int = 0  # staff and coordinators
+    roles_removed: tuple[str, ...] = ()  # one line each: who lost which role
+
 
     def __str__(self) -> str:
         line = (f"{counted(self.organisations_new, 'new organisation')}, {self.organisations_updated} updated; "
@@ -56,16 +58,36 @@ class EventSummary:
 
 async def load_calendar(session: AsyncSession, spec: CalendarSpec) -> LoadSummary:
     """Upsert organisations (by code) and events (by slug); loading the same file twice changes nothing.
-    A row counts as updated only when one of its values, sessions or roles changed."""
-    orgs = [await _upsert_organisation(session, org_spec) for org_spec in spec.organisations]
-    events = [await _upsert_event(session, event_spec) for event_spec in spec.events]
+    A row counts as updated only when one of its values, sessions or roles changed. The roles follow the file:
+    someone no longer listed as staff, coordinator, an event's trainer or an organisation's contact loses it."""
+    removed: list[str] = []
+    orgs = [await _upsert_organisation(session, org_spec, removed) for org_spec in spec.organisations]
+    events = [await _upsert_event(session, event_spec, removed) for event_spec in spec.events]
     added = 0
     for role, user_ids in ((roles.STAFF, spec.staff), (roles.COORDINATOR, spec.coordinators)):
+        if user_ids is None:
+            continue
         for user_id in user_ids:
             if not await roles.has_role(session, user_id, role):
                 session.add(Role(slack_user_id=user_id, role=role, scope=""))
                 added += 1
-    return LoadSummary(orgs.count(NEW), orgs.count(UPDATED), events.count(NEW), events.count(UPDATED), added)
+        gone = await _remove_others(session, role, "", user_ids)
+        removed.extend(f"{user_id} is no longer {ROLE_LABELS[role]}" for user_id in gone)
+    return LoadSummary(orgs.count(NEW), orgs.count(UPDATED), events.count(NEW), events.count(UPDATED), added,
+                       tuple(removed))
+
+
+ROLE_LABELS = {roles.STAFF: "staff", roles.COORDINATOR: "a mentoring coordinator"}
+
+
+async def _remove_others(session: AsyncSession, role: str, scope: str, keep: tuple[str, ...]) -> list[str]:
+    """Take `role` in `scope` from everyone not in `keep`; who lost it, sorted."""
+    gone = sorted(set(await session.scalars(select(Role.slack_user_id).where(
+        Role.role == role, Role.scope == scope, Role.slack_user_id.not_in(keep)))))
+    if gone:
+        await session.execute(delete(Role).where(Role.role == role, Role.scope == scope,
+                                                 Role.slack_user_id.in_(gone)))
+    return gone
 
 
 def _assign(row, values: dict) -> bool:
@@ -76,11 +98,14 @@ def _assign(row, values: dict) -> bool:
     return bool(changed)
 
 
-async def _replace_role(session: AsyncSession, role: str, scope: str, user_ids: tuple[str, ...]) -> bool:
-    """Make exactly `user_ids` hold `role` in `scope`; whether that changed anything."""
+async def _replace_role(session: AsyncSession, role: str, scope: str, user_ids: tuple[str, ...],
+                        removed: list[str], lost: str) -> bool:
+    """Make exactly `user_ids` hold `role` in `scope`; whether that changed anything. Each person who lost it is
+    added to `removed` as "<user> is no longer <lost>"."""
     before = set(await session.scalars(select(Role.slack_user_id).where(Role.role == role, Role.scope == scope)))
     if before == set(user_ids):
         return False
+    removed.extend(f"{user_id} is no longer {lost}" for user_id in sorted(before - set(user_ids)))
     await roles.replace_members(session, role, scope, user_ids)
     return True
 
@@ -89,7 +114,7 @@ def _outcome(created: bool, changed: bool) -> str:
     return NEW if created else UPDATED if changed else UNCHANGED
 
 
-async def _upsert_organisation(session: AsyncSession, spec: OrganisationSpec) -> str:
+async def _upsert_organisation(session: AsyncSession, spec: OrganisationSpec, removed: list[str]) -> str:
     org = await session.scalar(select(Organisation).where(Organisation.code == spec.code))
     created = org is None
     if created:
@@ -97,7 +122,8 @@ async def _upsert_organisation(session: AsyncSession, spec: OrganisationSpec) ->
         session.add(org)
     changed = _assign(org, {name: getattr(spec, name) for name in ORGANISATION_FIELDS})
     await session.flush()
-    contacts = await _replace_role(session, roles.CONTACT, roles.organisation_scope(org.id), spec.contacts)
+    contacts = await _replace_role(session, roles.CONTACT, roles.organisation_scope(org.id), spec.contacts, removed,
+                                   f"a contact of {spec.code}")
     return _outcome(created, changed or contacts)
 
 
@@ -116,7 +142,7 @@ async def event_with_sessions(session: AsyncSession, slug: str) -> Event | None:
     return await session.scalar(select(Event).where(Event.slug == slug).options(selectinload(Event.sessions)))
 
 
-async def _upsert_event(session: AsyncSession, spec: EventSpec) -> str:
+async def _upsert_event(session: AsyncSession, spec: EventSpec, removed: list[str]) -> str:
     event = await event_with_sessions(session, spec.slug)
     created = event is None
     if created:
@@ -128,7 +154,8 @@ async def _upsert_event(session: AsyncSession, spec: EventSpec) -> str:
         event.sessions = [EventSession(start=start, end=end) for start, end in spec.sessions]
         changed = True
     await session.flush()
-    trainers = await _replace_role(session, roles.TRAINER, roles.event_scope(event.id), spec.trainers)
+    trainers = await _replace_role(session, roles.TRAINER, roles.event_scope(event.id), spec.trainers, removed,
+                                   f"a trainer of {spec.slug}")
     return _outcome(created, changed or trainers)
 
 

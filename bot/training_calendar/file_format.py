@@ -57,8 +57,22 @@ class EventSpec:
 class CalendarSpec:
     organisations: tuple[OrganisationSpec, ...]
     events: tuple[EventSpec, ...]
-    staff: tuple[str, ...] = field(default=())
-    coordinators: tuple[str, ...] = field(default=())
+    # None when the file has no such key: the roles already held are then left as they are.
+    staff: tuple[str, ...] | None = field(default=None)
+    coordinators: tuple[str, ...] | None = field(default=None)
+
+
+# The storage columns' lengths (storage/models.py); other text is bounded by MAX_TEXT.
+MAX_LENGTHS = {"name": 200, "level": 40, "code": 80, "slug": 120, "title": 200, "format": 20, "timezone": 64,
+               "zoom_meeting_id": 40, "zoom_join_url": 400, "location": 400}
+MAX_TEXT = 400
+MAX_COUNT = 2 ** 31 - 1  # an Integer column
+
+
+def _short(value) -> str:
+    """A value for an error line: its repr, cut short."""
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 class _Entry:
@@ -71,10 +85,10 @@ class _Entry:
         line = self.raw.pop(LINE_KEY, None)
         self.label = f"{label} (line {line})" if line else label
         if name_key and isinstance(self.raw.get(name_key), str):
-            self.label = f"{self.label} {self.raw[name_key]!r}"
+            self.label = f"{self.label} {_short(self.raw[name_key])}"
         unknown = sorted(str(k) for k in self.raw if k not in allowed)
         if unknown:
-            self.fail(f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
+            self.fail(f"unknown key {_short(unknown[0])} (allowed: {', '.join(sorted(allowed))})")
 
     def fail(self, problem: str):
         raise InputError(f"{self.source}: {self.label}: {problem}")
@@ -87,42 +101,51 @@ class _Entry:
             return None
         if isinstance(value, (dict, list)):
             self.fail(f"{key} must be text")
-        return str(value).strip()
+        return self._bounded(key, str(value).strip())
+
+    def _bounded(self, key: str, value: str) -> str:
+        """Text that fits its column and holds no NUL (PostgreSQL refuses NUL in text)."""
+        if "\x00" in value:
+            self.fail(f"{key} contains a NUL character")
+        limit = MAX_LENGTHS.get(key, MAX_TEXT)
+        if len(value) > limit:
+            self.fail(f"{key} is {len(value)} characters long; the limit is {limit}")
+        return value
 
     def count(self, key: str, *, required: bool = True) -> int:
         value = self.raw.get(key, None if required else 0)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.fail(f"{key} must be a whole number ≥ 0, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+            self.fail(f"{key} must be a whole number from 0 to {MAX_COUNT}, got {_short(value)}")
         return value
 
     def day(self, key: str) -> date:
         value = self.raw.get(key)
         if isinstance(value, datetime) or not isinstance(value, (date, str)):
-            self.fail(f"{key} must be a date like 2026-01-31, got {value!r}")
+            self.fail(f"{key} must be a date like 2026-01-31, got {_short(value)}")
         if isinstance(value, str):
             try:
                 value = date.fromisoformat(value)
             except ValueError:
-                self.fail(f"{key} is not a valid date: {value!r} (use YYYY-MM-DD)")
+                self.fail(f"{key} is not a valid date: {_short(value)} (use YYYY-MM-DD)")
         return value
 
     def flag(self, key: str) -> bool:
         value = self.raw.get(key, False)
         if not isinstance(value, bool):
-            self.fail(f"{key} must be true or false, got {value!r}")
+            self.fail(f"{key} must be true or false, got {_short(value)}")
         return value
 
     def users(self, key: str) -> tuple[str, ...]:
         value = self.raw.get(key) or []
         if not isinstance(value, list) or not all(isinstance(u, str) and USER_ID.match(u) for u in value):
-            self.fail(f"{key} must be a list of Slack user IDs like U012ABCDEF, got {value!r}")
+            self.fail(f"{key} must be a list of Slack user IDs like U012ABCDEF, got {_short(value)}")
         return tuple(value)
 
     def texts(self, key: str) -> tuple[str, ...]:
         value = self.raw.get(key) or []
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             self.fail(f"{key} must be a list of text")
-        return tuple(v.strip() for v in value)
+        return tuple(self._bounded(key, v.strip()) for v in value)
 
 
 def _local_time(entry: _Entry, value, zone: ZoneInfo, what: str) -> datetime:
@@ -130,9 +153,9 @@ def _local_time(entry: _Entry, value, zone: ZoneInfo, what: str) -> datetime:
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            entry.fail(f"{what} is not a valid date and time: {value!r} (use 2026-12-01T13:00)")
+            entry.fail(f"{what} is not a valid date and time: {_short(value)} (use 2026-12-01T13:00)")
     if not isinstance(value, datetime):
-        entry.fail(f"{what} must be a date and time like 2026-12-01T13:00, got {value!r}")
+        entry.fail(f"{what} must be a date and time like 2026-12-01T13:00, got {_short(value)}")
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
     return value.astimezone(timezone.utc)
@@ -216,12 +239,13 @@ def parse_calendar(data: bytes, source: str) -> CalendarSpec:
     events = tuple(_event(source, i, raw) for i, raw in enumerate(top.raw.get("events") or []))
     _no_duplicates(source, "organisation code", [o.code for o in orgs])
     _no_duplicates(source, "event slug", [e.slug for e in events])
-    return CalendarSpec(orgs, events, staff=top.users("staff"), coordinators=top.users("coordinators"))
+    listed = {key: top.users(key) if key in top.raw else None for key in ("staff", "coordinators")}
+    return CalendarSpec(orgs, events, **listed)
 
 
 def _no_duplicates(source: str, what: str, values: list[str]) -> None:
     seen: set[str] = set()
     for value in values:
         if value in seen:
-            raise InputError(f"{source}: duplicate {what} {value!r}")
+            raise InputError(f"{source}: duplicate {what} {_short(value)}")
         seen.add(value)

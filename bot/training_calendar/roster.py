@@ -19,6 +19,7 @@ COLUMNS = ("name", "email", "slack_user_id", "organisation_code")
 EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 MAX_BYTES = 5 * 1024 * 1024
+MAX_LENGTHS = {"name": 200, "email": 320, "organisation_code": 80}  # the columns they are stored in
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,9 @@ def _row(source: str, line: int, row: dict[str, str], seen: set[str]) -> RosterR
     where = f"{source}, line {line}"
     if not row["name"]:
         raise InputError(f"{where}: name is empty")
+    for column, limit in MAX_LENGTHS.items():
+        if len(row.get(column) or "") > limit:
+            raise InputError(f"{where}: {column} is {len(row[column])} characters long; the limit is {limit}")
     email = row["email"].lower()
     if not EMAIL.match(email):
         raise InputError(f"{where}: {row['email']!r} is not an email address")

@@ -7,15 +7,25 @@ from yaml.events import AliasEvent
 from bot.common.errors import InputError
 
 MAX_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 20  # the calendar needs 4
 LINE_KEY = "__line__"
 
 
 class _Loader(yaml.SafeLoader):
+    depth = 0
+
     def compose_node(self, parent, index):
         if self.check_event(AliasEvent):
             event = self.peek_event()
             raise yaml.YAMLError(f"line {event.start_mark.line + 1}: aliases (*name) are not allowed")
-        return super().compose_node(parent, index)
+        if self.depth >= MAX_DEPTH:  # composing recurses: deeper nesting would end in a RecursionError
+            event = self.peek_event()
+            raise yaml.YAMLError(f"line {event.start_mark.line + 1}: nested more than {MAX_DEPTH} levels deep")
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
     def construct_mapping(self, node, deep=False):
         mapping = super().construct_mapping(node, deep=deep)

@@ -37,7 +37,9 @@ async def test_trainer_gets_the_summary_with_absent_and_unmatched_and_others_are
     assert [json.loads(m["value"])["name"] for m in matches][:2] == ["+1 555 0142", "Jordan (they/them)"]
     _, body = await app.slash("/attendance", "it-dec", "U0AMARA")
     assert "Only the trainers of `it-dec` and Carpentries staff" in json.loads(body)["text"]
-    _, body = await app.slash("/attendance", "nope", "U0TRAINER")
+    _, body = await app.slash("/attendance", "nope", "U0TRAINER")  # refused like an event of someone else's
+    assert "Only the trainers of `nope` and Carpentries staff" in json.loads(body)["text"]
+    _, body = await app.slash("/attendance", "nope", "U0STAFF")
     assert "There is no event `nope`" in json.loads(body)["text"]
     _, body = await app.slash("/attendance", "", "U0TRAINER")
     assert "/attendance EVENT @user" in json.loads(body)["text"]
@@ -168,6 +170,16 @@ async def test_zoom_webhook_validation_signature_and_live_intervals(webhook_app,
     clock.now = datetime(2026, 12, 1, 22, 30, tzinfo=timezone.utc)
     amara = next(t for t in (await app.services.attendance.report("it-dec")).trainees if t.name == "Amara Nwosu")
     assert amara.attended == 2 * 3600 and amara.absent
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000 + b"]" * 100_000,
+                                  b'{"event": "meeting.participant_joined", "payload": ' + b'{"a": ' * 50_000
+                                  + b"1" + b"}" * 50_001],
+                         ids=["nested lists", "nested objects"])
+async def test_a_signed_zoom_webhook_nested_too_deep_gets_400(webhook_app, body, caplog):
+    status, text = await webhook_app.send(body, _zoom_headers(body), path="zoom/webhook")
+    assert status == 400 and "malformed event" in text
+    assert not [r for r in caplog.records if r.exc_info]
 
 
 async def test_import_from_zoom_fetches_every_instance_of_a_restarted_call(services, fake_zoom, clock):

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from bot.checkout.service import NOT_EVALUATOR, NOT_YOUR_TRAINEE
 from storage.checkout_models import Certificate, CheckoutExtension, CheckoutStep, GetInvolvedSubmission
 from tests.outbox_helpers import posted_ts
 from tests.registration_fixtures import eventually, press
@@ -254,17 +255,17 @@ async def test_trainers_of_the_event_and_staff_evaluate_others_are_refused(app, 
     assert "*Welcome Session* (October training) is now *passed* (by <@U0TRAINER>)" in dm[0]
 
     other = await submit_evaluation(app, "U0OTHERTR", reg, eval_values("teaching_demo", "passed"))
-    assert "Only the trainers of `oct` and Carpentries staff" in other["errors"]["step"]
+    assert other["errors"]["step"] == NOT_EVALUATOR
     stranger = await submit_evaluation(app, "U0STRANGER", reg, eval_values("teaching_demo", "passed"))
-    assert "Only the trainers" in stranger["errors"]["step"]
+    assert stranger["errors"]["step"] == NOT_EVALUATOR
     await answer(app, "admin checkout <@U0ADA|ada>", "U0OTHERTR")
     refusal = await eventually(lambda: fake_slack.responses)
-    assert "Only the trainers of `oct`" in refusal[-1]["text"]
+    assert refusal[-1]["text"] == NOT_EVALUATOR
     assert len(fake_slack.calls_to("views.open")) == 1
 
     await press(app, "U0STRANGER", "checkout_evaluate_open", str(reg))
     await eventually(lambda: len(fake_slack.responses) == 2)
-    assert "Only the trainers of `oct`" in fake_slack.responses[-1]["text"]
+    assert fake_slack.responses[-1]["text"] == NOT_EVALUATOR
     await press(app, "U0STAFF", "checkout_evaluate_open", str(reg))
     await eventually(lambda: len(fake_slack.calls_to("views.open")) == 2)
     staff_modal = fake_slack.last_view()
@@ -305,6 +306,43 @@ async def test_bulk_mark_reports_who_could_not_be_matched(app, fake_slack):
     assert "`/training admin` is for trainers and Carpentries staff" in refused
     assert "`welcome`, `demo` or `training`" in (await answer(app, "admin mark homework ada@example.org",
                                                                "U0STAFF"))["text"]
+
+
+async def test_a_refusal_to_evaluate_names_nobody_and_is_the_same_for_everyone(app, fake_slack):
+    """A trainer of another event learns nothing: a registered trainee, someone unknown and forged button values
+    1, 2, 3… are refused with the same words, before anything is looked up."""
+    await setup(app, fake_slack)
+    fake_slack.add_user("U0NOBODY", "No Body", "nobody@example.org", tz="UTC")
+    for text in ("admin checkout <@U0ADA|ada>", "admin checkout <@U0NOBODY|nobody>", "admin checkout <@U0BEN|ben>"):
+        await answer(app, text, "U0OTHERTR")
+    for value in ("1", "2", "3", "99999"):  # the trainees of `oct` (4 and 5 are U0OTHERTR's own), and none
+        await press(app, "U0OTHERTR", "checkout_evaluate_open", value)
+    await eventually(lambda: len(fake_slack.responses) == 7)
+    assert [r["text"] for r in fake_slack.responses] == [NOT_EVALUATOR] * 7
+    assert not fake_slack.calls_to("views.open")
+    staff = await answer(app, "admin checkout <@U0NOBODY|nobody>", "U0STAFF")  # staff are told what is the matter
+    said = staff.get("text") or (await eventually(lambda: len(fake_slack.responses) == 8
+                                                  and fake_slack.responses))[-1]["text"]
+    assert "has no Instructor Training registration" in said
+
+
+async def test_only_the_events_own_trainers_and_staff_pass_its_training_step(app, fake_slack):
+    """Cleo (of `oct`) attended nothing; U0OTHERTR trains `other` and `future`, not `oct`."""
+    await setup(app, fake_slack)
+    cleo = await app.services.checkout.summary_for("U0CLEO")
+    reg = cleo.registration_id
+    refused = (await answer(app, "admin mark training cleo@example.org nobody@example.org", "U0OTHERTR"))["text"]
+    assert f"cleo@example.org: {NOT_YOUR_TRAINEE}" in refused and f"nobody@example.org: {NOT_YOUR_TRAINEE}" in refused
+    assert "Cleo Ruiz" not in refused and "marked passed for 0" in refused
+    other = await submit_evaluation(app, "U0OTHERTR", reg, eval_values("training", "passed", "ok"))
+    assert other["errors"]["step"] == NOT_EVALUATOR
+    assert (await steps(app, "U0CLEO"))["training"] == "not_evaluated" and not fake_slack.dms_to("U0CLEO")
+    # welcome and demo sessions are run by any trainer for anyone: still allowed
+    assert "marked passed for 1: Cleo Ruiz" in (await answer(app, "admin mark demo cleo@example.org",
+                                                              "U0OTHERTR"))["text"]
+    own = (await answer(app, "admin mark training cleo@example.org", "U0TRAINER"))["text"]
+    assert "marked passed for 1: Cleo Ruiz" in own
+    assert (await steps(app, "U0CLEO"))["training"] == "passed"
 
 
 async def test_extensions_are_kept_and_capped_one_year_after_the_training(app, fake_slack):

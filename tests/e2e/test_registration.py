@@ -238,6 +238,16 @@ async def test_seats_for_contacts_and_staff_only(app, fake_slack):
     assert "is for organisation contacts and Carpentries staff" in json.loads(body)["text"]
 
 
+async def test_seats_of_another_organisation_are_refused_like_an_unknown_code(app, fake_slack):
+    """A contact of Org A cannot learn which other codes exist: a real code and a made-up one get the same words."""
+    await setup(app, fake_slack)
+    answers = [json.loads((await app.slash("/training", f"seats {code}", "U0CONTACT"))[1])["text"]
+               for code in ("ORG-B", "NOPE-1")]
+    assert answers[0] == answers[1] and "Only the organisation's contacts" in answers[0] and "Org B" not in answers[0]
+    _, body = await app.slash("/training", "seats NOPE-1", "U0STAFF")
+    assert "No organisation has the code `NOPE-1`" in json.loads(body)["text"]
+
+
 async def test_admin_roster_and_cancel_event_tell_everyone(app, fake_slack):
     await setup(app, fake_slack)
     for user in ("U0P01", "U0P02", "U0P03"):

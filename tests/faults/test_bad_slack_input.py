@@ -127,6 +127,17 @@ async def test_unverifiable_requests_get_401_and_change_nothing(app, fake_slack,
     assert fake_slack.calls_to("auth.test") == []  # refused before the app even asks Slack who it is
 
 
+@pytest.mark.parametrize("timestamp", ["9" * 300, "1" * 5000, "\u00b2" * 3, "\u0661\u0667\u0669\u0660"],
+                         ids=["300 digits", "5000 digits", "superscript digits", "Arabic-Indic digits"])
+async def test_a_timestamp_of_digits_no_clock_has_gets_400_and_changes_nothing(app, fake_slack, timestamp):
+    await setup(app, fake_slack)
+    async with Unchanged(app, fake_slack):
+        body, headers = register_request(app)
+        status, text = await app.send(body, {**headers, "X-Slack-Request-Timestamp": timestamp,
+                                             "X-Slack-Signature": sign(app.requests.secret, timestamp, body)})
+        assert status == 400 and "X-Slack-Request-Timestamp" in text
+
+
 async def test_the_same_request_properly_signed_does_register(app, fake_slack):
     """The control for the test above: the payload it sends would register someone."""
     await setup(app, fake_slack)

@@ -3,8 +3,10 @@ small chunks; every failure gets the trainer a clear message."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import func, select
 
 from storage.db import Database
@@ -93,10 +95,45 @@ async def test_a_database_outage_during_an_upload_gets_a_try_again(app, fake_sla
     assert "database is not reachable" in answer and "Nothing was changed" in answer
 
 
-async def test_a_file_shared_anywhere_but_a_dm_with_the_bot_is_not_imported(app, fake_slack, clock):
+@pytest.mark.parametrize("channel", ["C0STAFF", "C0GENERAL", "G0PRIVATE", "G0MPIM", ""],
+                         ids=["#staff", "a public channel", "a private channel", "a group DM", "no channel"])
+async def test_a_file_shared_anywhere_but_a_dm_with_the_bot_is_not_imported(app, fake_slack, clock, channel):
     await load_event(app.services)
+    clock.now = AFTER
     data, _ = report_of(10_000)
     fake_slack.add_file("F0CHAN", "zoom-it-dec.csv", data, "U0TRAINER")
-    await share(app, "F0CHAN", channel="C0STAFF")
+    await share(app, "F0CHAN", channel=channel)
     await app.settled()
     assert not fake_slack.calls_to("files.info") and await rows(app) == 0 and not fake_slack.dms_to("U0TRAINER")
+
+
+@pytest.mark.parametrize("channel, channel_type", [("C0STAFF", "channel"), ("G0PRIVATE", "group"),
+                                                   ("G0MPIM", "mpim")])
+async def test_a_message_with_a_file_in_a_channel_is_not_imported(app, fake_slack, clock, channel, channel_type):
+    """The `message` event Slack would send for a file posted in a channel (subtype file_share) imports nothing:
+    the app subscribes to no message events, and one sent anyway finds no listener (Bolt answers 404)."""
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "manifest.yml").read_text())
+    assert not [e for e in manifest["settings"]["event_subscriptions"]["bot_events"] if e.startswith("message")]
+    await load_event(app.services)
+    clock.now = AFTER
+    data, _ = report_of(10_000)
+    fake_slack.add_file("F0MSG", "zoom-it-dec.csv", data, "U0TRAINER")
+    status, _ = await app.send(*app.requests.event({
+        "type": "message", "subtype": "file_share", "channel": channel, "channel_type": channel_type,
+        "user": "U0TRAINER", "text": "", "ts": "1617804931.000300", "event_ts": "1617804931.000300",
+        "files": [{"id": "F0MSG", "name": "zoom-it-dec.csv", "filetype": "csv", "user": "U0TRAINER"}],
+        "upload": True, "display_as_bot": False}))
+    assert status in (200, 404)
+    await app.settled()
+    assert not fake_slack.calls_to("files.info") and await rows(app) == 0 and not fake_slack.dms_to("U0TRAINER")
+
+
+async def test_the_same_file_shared_in_a_dm_is_imported(app, fake_slack, clock):
+    """The control for the two tests above."""
+    await load_event(app.services)
+    clock.now = AFTER
+    data, count = report_of(10_000)
+    fake_slack.add_file("F0DM", "zoom-it-dec.csv", data, "U0TRAINER")
+    await share(app, "F0DM")
+    [answer] = await eventually(lambda: fake_slack.dms_to("U0TRAINER"))
+    assert "rows imported" in answer and await rows(app) == count

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot.common.errors import InputError
+from bot.common import roles
+from bot.common.errors import InputError, NotAllowed
 from bot.training_calendar.events import LoadSummary
 from storage.models import Event, EventSession, Organisation, Registration, RegistrationChange, Role
 from tests.conftest import EXAMPLES
@@ -81,6 +82,25 @@ async def test_changed_trainers_and_sessions_replace_the_old_ones(services):
         starts = [r.start.hour for r in await s.scalars(select(EventSession))]
     assert trainers == ["U0TRAINER9"]
     assert starts == [19]  # 14:00 New York (EST) is 19:00 UTC
+
+
+async def test_a_role_taken_out_of_the_file_fails_its_checks_after_the_next_load(services):
+    with_roles = "staff: [U0STAFF1, U0STAFF2]\ncoordinators: [U0COORD2]\n" + ONE_EVENT.replace(
+        "[U0TRAINER1]", "[U0TRAINER1, U0TRAINER2]")
+    await services.calendar.load_file(with_roles.encode(), "c.yml")
+    for user, role in (("U0STAFF2", roles.STAFF), ("U0COORD2", roles.COORDINATOR), ("U0TRAINER2", roles.TRAINER)):
+        await services.access.require(user, role, "it")
+    without = "staff: [U0STAFF1]\ncoordinators: []\n" + ONE_EVENT
+    summary = await services.calendar.load_file(without.encode(), "c.yml")
+    assert summary.roles_removed == ("U0TRAINER2 is no longer a trainer of ev-1", "U0STAFF2 is no longer staff",
+                                     "U0COORD2 is no longer a mentoring coordinator")
+    for user, role in (("U0STAFF2", roles.STAFF), ("U0COORD2", roles.COORDINATOR), ("U0TRAINER2", roles.TRAINER)):
+        with pytest.raises(NotAllowed):
+            await services.access.require(user, role, "it")
+    await services.access.require("U0STAFF1", roles.STAFF, "it")
+    # a file without a staff: key leaves the staff as they are
+    assert (await services.calendar.load_file(ONE_EVENT.encode(), "c.yml")).roles_removed == ()
+    await services.access.require("U0STAFF1", roles.STAFF, "it")
 
 
 CHANGES = {  # one change to ONE_EVENT: (organisations updated, events updated, roles added)

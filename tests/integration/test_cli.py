@@ -131,6 +131,21 @@ def test_a_malformed_setting_is_named(cli_db, capsys, monkeypatch):
     assert capsys.readouterr().err.startswith("trainingbot: PORT is malformed")
 
 
+@pytest.mark.parametrize("url", ["postgresql+asyncpg://user:s3cret@host:notaport/db",
+                                 "postgresql+asyncpg://user:s3cret@[::1/db", "mysql://user:s3cret@host/db"])
+@pytest.mark.parametrize("argv", [["serve"], ["socket"], ["calendar", "load", str(EXAMPLES / "calendar.yml")],
+                                  ["db", "upgrade"]], ids=lambda a: a[0] if isinstance(a, list) else a)
+def test_a_malformed_database_url_is_named_without_its_password(capsys, caplog, monkeypatch, url, argv):
+    monkeypatch.setenv("DATABASE_URL", url)
+    for name, value in (("SLACK_BOT_TOKEN", "xoxb-1"), ("SLACK_SIGNING_SECRET", "x"), ("SLACK_APP_TOKEN", "xapp-1")):
+        monkeypatch.setenv(name, value)
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith("trainingbot: DATABASE_URL is malformed") and len(err.strip().splitlines()) == 1
+    assert "user:***@host" in err or "user:***@[" in err
+    assert "s3cret" not in out + err + caplog.text
+
+
 @pytest.mark.parametrize("argv", [
     [], ["calendar"], ["calendar", "load"], ["bogus"], ["attendance", "report", "ev", "--format", "xml"],
     ["nudges", "preview", "--days", "-5"], ["nudges", "preview", "--days", "0"], ["nudges", "preview", "--days", "x"],
@@ -178,6 +193,105 @@ def test_summary_lines_say_one_in_the_singular_and_more_in_the_plural(cli_db, tm
     assert capsys.readouterr().out == f"it-dec: {one_row}: 1 row imported\n"
     assert main(["nudges", "preview", "--days", "1"]) == 0
     assert capsys.readouterr().out.endswith("in the next 1 day\n")
+
+
+ROLES_CALENDAR = """
+staff: [U0STAFF, U0STAFF2]
+coordinators: [U0COORD, U0COORD2]
+organisations:
+  - {name: Org, level: gold, seats: 5, code: ORG, membership_start: 2026-01-01, membership_end: 2027-12-31,
+     contacts: [U0CONTACT]}
+events:
+  - slug: ev-a
+    title: A
+    format: online
+    timezone: UTC
+    capacity: 5
+    trainers: [U0TRAINER1, U0TRAINER2]
+    sessions:
+      - {start: 2027-03-01T13:00, end: 2027-03-01T17:00}
+"""
+
+
+async def _holds(user_id: str, role: str) -> bool:
+    import os
+
+    from sqlalchemy import select
+
+    from storage.db import Database
+    from storage.models import Role
+
+    db = Database(os.environ["DATABASE_URL"])
+    try:
+        async with db.read() as s:
+            return await s.scalar(select(Role.id).where(Role.slack_user_id == user_id, Role.role == role)) is not None
+    finally:
+        await db.dispose()
+
+
+def test_roles_follow_the_calendar_and_each_one_lost_is_printed(cli_db, tmp_path, capsys):
+    assert main(["calendar", "load", write(tmp_path, "c1.yml", ROLES_CALENDAR)]) == 0
+    capsys.readouterr()
+    assert all(asyncio.run(_holds(u, r)) for u, r in [("U0STAFF2", "staff"), ("U0COORD2", "coordinator"),
+                                                      ("U0TRAINER2", "trainer")])
+    fewer = (ROLES_CALENDAR.replace("[U0STAFF, U0STAFF2]", "[U0STAFF]").replace("[U0COORD, U0COORD2]", "[U0COORD]")
+             .replace("[U0TRAINER1, U0TRAINER2]", "[U0TRAINER1]"))
+    calendar = write(tmp_path, "c2.yml", fewer)
+    assert main(["calendar", "load", calendar]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{calendar}: 0 new organisations, 0 updated; 0 new events, 1 updated"
+    assert sorted(out[1:]) == ["U0COORD2 is no longer a mentoring coordinator", "U0STAFF2 is no longer staff",
+                               "U0TRAINER2 is no longer a trainer of ev-a"]
+    for user, role in [("U0STAFF2", "staff"), ("U0COORD2", "coordinator"), ("U0TRAINER2", "trainer")]:
+        assert not asyncio.run(_holds(user, role)), (user, role)
+    for user, role in [("U0STAFF", "staff"), ("U0COORD", "coordinator"), ("U0TRAINER1", "trainer"),
+                       ("U0CONTACT", "contact")]:
+        assert asyncio.run(_holds(user, role)), (user, role)
+    assert main(["calendar", "load", calendar]) == 0  # nothing more to take away
+    assert capsys.readouterr().out.splitlines() == [f"{calendar}: 0 new organisations, 0 updated; 0 new events, "
+                                                    "0 updated"]
+
+
+BOUND_ORG = ("organisations:\n  - {name: Org, level: gold, seats: 2, code: ORG, membership_start: 2026-01-01, "
+             "membership_end: 2026-12-31}\n")
+OUT_OF_BOUNDS = {  # each would reach the database (and PostgreSQL would raise) without a bound
+    "seats 1e30": (BOUND_ORG.replace("seats: 2", "seats: 1.0e+30"), "'Org': seats must be a whole number"),
+    "seats 2**31": (BOUND_ORG.replace("seats: 2", "seats: 2147483648"), "seats must be a whole number from 0 to"),
+    "seats negative": (BOUND_ORG.replace("seats: 2", "seats: -3"), "got -3"),
+    "name too long": (BOUND_ORG.replace("name: Org", "name: " + "N" * 201), "name is 201 characters long; the limit "
+                                                                            "is 200"),
+    "code too long": (BOUND_ORG.replace("code: ORG", "code: " + "C" * 81), "code is 81 characters long"),
+    "NUL in a name": (BOUND_ORG.replace("name: Org", 'name: "O\\0rg"'), "name contains a NUL character"),
+    "deep nesting": ("events: " + "[" * 5000 + "]" * 5000 + "\n", "nested more than 20 levels deep"),
+    "deep mappings": ("organisations: " + "{a: " * 3000 + "1" + "}" * 3000 + "\n", "nested more than 20 levels"),
+}
+ROSTER_OUT_OF_BOUNDS = {
+    "name too long": ("name,email\n" + "N" * 201 + ",n@example.org\n", "line 2: name is 201 characters long"),
+    "email too long": ("name,email\nN," + "e" * 320 + "@example.org\n", "line 2: email is 332 characters long"),
+    "code too long": ("name,email,organisation_code\nN,n@example.org," + "C" * 81 + "\n",
+                      "line 2: organisation_code is 81 characters long"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OUT_OF_BOUNDS))
+def test_a_calendar_value_out_of_bounds_exits_2_with_one_line_naming_it(cli_db, tmp_path, capsys, case):
+    text, expected = OUT_OF_BOUNDS[case]
+    bad = write(tmp_path, "bad.yml", text)
+    assert main(["calendar", "load", bad]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"trainingbot: {bad}: ") and expected in err[0], err
+    assert len(err[0]) < 300
+
+
+@pytest.mark.parametrize("case", sorted(ROSTER_OUT_OF_BOUNDS))
+def test_a_roster_value_out_of_bounds_exits_2_with_one_line_naming_it(cli_db, tmp_path, capsys, case):
+    assert main(["calendar", "load", write(tmp_path, "c.yml", CALENDAR)]) == 0
+    capsys.readouterr()
+    text, expected = ROSTER_OUT_OF_BOUNDS[case]
+    bad = write(tmp_path, "r.csv", text)
+    assert main(["roster", "load", "it-dec", bad]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"trainingbot: {bad}, ") and expected in err[0], err
 
 
 def test_nudges_run_once_without_a_token_exits_2_with_one_line(cli_db, capsys, monkeypatch):
