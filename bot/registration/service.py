@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,9 +11,9 @@ from sqlalchemy.orm import selectinload
 
 from bot.common import people, timefmt
 from bot.common.errors import Refusal
+from bot.common.mrkdwn import escape
 from bot.common.people import Profile
 from bot.config import Settings
-from bot.common.mrkdwn import escape
 from bot.registration import announce, code_attempts, texts
 from bot.registration import queries as q
 from bot.registration.rules import seats_used
@@ -22,7 +22,16 @@ from bot.slack.outbox import Outbox, dm, to_staff
 from bot.training_calendar import events as calendar
 from bot.training_calendar.events import EventSummary
 from storage.db import Database
-from storage.models import ACTIVE, CANCELLED, FORFEITED, WAITLISTED, Event, Organisation, Person, Registration
+from storage.models import (
+    ACTIVE,
+    CANCELLED,
+    FORFEITED,
+    WAITLISTED,
+    Event,
+    Organisation,
+    Person,
+    Registration,
+)
 
 log = logging.getLogger(__name__)
 
@@ -116,10 +125,11 @@ class RegistrationService:
         code = (code or "").strip()
         if not code:
             raise Refusal("Enter your organisation's registration code (ask your organisation's contact).", "code")
-        for field, value, limit in (("name", profile.name, people.MAX_NAME), ("email", profile.email, people.MAX_EMAIL),
-                                    ("code", code, MAX_CODE)):
-            if len(value or "") > limit:
-                raise Refusal(f"Please keep it under {limit} characters.", field)
+        if len(code) > MAX_CODE:
+            raise Refusal(f"Please keep it under {MAX_CODE} characters.", "code")
+        if len(profile.email) > people.MAX_EMAIL:
+            raise Refusal(people.no_email(self.settings.staff_email))
+        profile = replace(profile, name=profile.name[:people.MAX_NAME])  # a display name, however long Slack's
         tz = timefmt.zone(profile.timezone)
         now = self.clock()
         async with self.db.read() as s:
