@@ -215,3 +215,15 @@ class LiveInterval(Base):
     email: Mapped[str] = mapped_column(String(320))
     join: Mapped[datetime] = mapped_column(UTCDateTime)
     leave: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CalendarFile(Base):
+    """The last calendar (.ics) file sent to a person for an event: its SEQUENCE, which every later file for the
+    same UIDs must exceed (a re-registration reuses them), and whether it cancelled the sessions."""
+
+    __tablename__ = "calendar_files"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True, index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.common import timefmt
+from bot.common.mrkdwn import escape
 from bot.training_calendar.events import EventSummary
 
 PREPARE = (
@@ -16,10 +17,21 @@ PREPARE = (
 )
 
 
+LINK_LATER = "the join link will be sent to you by DM here in Slack before the event"
+
+
+def joining(event: EventSummary, zoom_url: str | None) -> str:
+    """How to join an online event: its link when known, else its meeting ID (if known) and when the link comes
+    (`event_changes` sends it once a calendar load adds it)."""
+    if zoom_url:
+        return f"join at {escape(zoom_url)}"
+    meeting = f"Zoom meeting ID {escape(event.zoom_meeting_id)}; " if event.zoom_meeting_id else ""
+    return meeting + LINK_LATER
+
+
 def where(event: EventSummary, zoom_url: str | None = None) -> str:
     if event.format == "online":
-        link = f" — join at {zoom_url}" if zoom_url else " (the link comes with the connection details one week before)"
-        return f"Online, on Zoom{link}"
+        return f"Online, on Zoom — {joining(event, zoom_url)}"
     facts = "".join(f"\n  • {fact}" for fact in event.accessibility)
     return f"In person at {event.location}" + (f"\n  Accessibility:{facts}" if facts else "")
 
