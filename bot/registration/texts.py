@@ -68,3 +68,16 @@ def event_cancelled(event_title: str, reason: str, alternatives: list[EventSumma
     return (f":warning: *{event_title}* has been cancelled: {reason}\n"
             f"Your organisation's seat is returned. Events with room:\n{options}\n"
             f"Register again with `/training register`.")
+
+
+def join_link(event: EventSummary, tz: ZoneInfo) -> str:
+    return (f":link: The Zoom link for *{event.title}* (`{event.slug}`), starting "
+            f"{timefmt.when(event.first_start, tz)}: {escape(event.zoom_join_url or '')}\n"
+            "Use it for every session; App Home shows it too.")
+
+
+def sessions_changed(event: EventSummary, tz: ZoneInfo, with_file: bool) -> str:
+    file = "\nThe calendar file attached here moves the sessions in your calendar." if with_file else ""
+    return (f":calendar: The sessions of *{event.title}* (`{event.slug}`) have changed. They are now "
+            f"(your time zone, {tz.key}):\n{sessions(event, tz)}\n*Where:* {where(event, event.zoom_join_url)}\n"
+            f"If the new times do not work for you, `/training transfer` or `/training cancel`.{file}")
