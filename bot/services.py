@@ -101,7 +101,7 @@ def build_services(settings: Settings, renderers: StaffRenderers, *, db: Databas
                           hooks=[accommodation.sweep, mentoring.issue_certificates], zone_of=gateway.zone)
     return Services(
         settings=settings, db=db, slack=gateway, health=health, outbox=outbox, clock=clock, access=Access(db),
-        calendar=CalendarService(db, settings, clock), registration=registration,
+        calendar=CalendarService(db, settings, clock, outbox), registration=registration,
         seat_moves=seat_moves,
         registration_admin=admin, attendance=attendance, uploads=UploadImporter(gateway, attendance),
         accommodation=accommodation, checkout=checkout,

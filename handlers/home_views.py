@@ -8,6 +8,7 @@ from slack_sdk.models.views import View
 
 from bot.common import timefmt
 from bot.home.service import Home
+from bot.registration.texts import joining
 from handlers.blocks import buttons, context, text_section
 
 MAX_BLOCKS = 100
@@ -21,7 +22,7 @@ def _mine(home: Home, tz: ZoneInfo) -> list[Block]:
     for item in upcoming[:3]:
         e = item.event
         place = f" (position {item.position})" if item.position else ""
-        how = "Online on Zoom: the link is in your registration DM" if e.format == "online" else f"In person: {e.location}"
+        how = f"Online on Zoom: {joining(e, e.zoom_join_url)}" if e.format == "online" else f"In person: {e.location}"
         sessions = "\n".join(f"• {timefmt.span(a, b, tz)}" for a, b in e.sessions[:8])
         blocks.append(text_section(f"*{e.title}* — {STATUS_LABELS.get(item.status, item.status)}{place}\n{how}\n"
                                    f"{sessions}\n_Cancel or move until {timefmt.when(item.change_deadline, tz)}_"))

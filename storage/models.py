@@ -222,7 +222,7 @@ class LiveInterval(Base):
 
 
 class CodeAttempt(Base):
-    """A wrong registration code someone entered: counted to make them wait after too many (design.md)."""
+    """A wrong registration code someone entered: counted to make them wait after too many."""
 
     __tablename__ = "code_attempts"
     __table_args__ = (Index("ix_code_attempts_user_at", "slack_user_id", "at"),)
@@ -230,3 +230,15 @@ class CodeAttempt(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slack_user_id: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CalendarFile(Base):
+    """The last calendar (.ics) file sent to a person for an event: its SEQUENCE, which every later file for the
+    same UIDs must exceed (a re-registration reuses them), and whether it cancelled the sessions."""
+
+    __tablename__ = "calendar_files"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True, index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)

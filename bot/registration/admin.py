@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from bot.common import roles, timefmt
 from bot.common.errors import NotAllowed, Refusal
 from bot.config import Settings
+from bot.registration import calendar_files
 from bot.registration import queries as q
 from bot.registration import texts
 from bot.registration.seat_moves import SeatMoveService
@@ -182,7 +183,10 @@ class RegistrationAdminService:
             await s.flush()
             alternatives = [e for e in await calendar.upcoming_events(s, now, self.settings.registration_close_days)
                             if e.seats_left and e.registration_closes > now]
-            self.outbox.add(s, *(dm(r.person.slack_user_id, texts.event_cancelled(
-                event.title, reason, alternatives, timefmt.zone(r.person.timezone)), origin="event_cancelled")
-                for r in regs if r.person.slack_user_id))
+            for r in regs:
+                if r.person.slack_user_id:
+                    removal = await calendar_files.cancellation(s, r.person_id, r.person.slack_user_id, event, now)
+                    self.outbox.add(s, dm(r.person.slack_user_id, texts.event_cancelled(
+                        event.title, reason, alternatives, timefmt.zone(r.person.timezone)), origin="event_cancelled",
+                        then=(removal,) if removal else ()))
         return EventCancelled(event.title, len(regs))

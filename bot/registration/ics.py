@@ -38,12 +38,13 @@ Span = tuple[datetime, datetime]  # a session's start and end, time-zone aware
 
 @dataclass(frozen=True)
 class EventText:
-    """What every VEVENT of an event says; `location` is the join URL or the venue."""
+    """What every VEVENT of an event says; `location` is the join URL or the venue, `url` the join URL if known."""
 
     slug: str
     title: str
     location: str
     description: str
+    url: str | None = None
 
 
 def session_uid(slug: str, number: int) -> str:
@@ -87,7 +88,7 @@ def _calendar(method: str, event: EventText, sessions: list[tuple[int, Span]], s
             raise ValueError(f"session {number} ends before it starts")
         vevent = Event.new(uid=session_uid(event.slug, number), stamp=_utc(now), start=_utc(start),
                            end=_utc(end), summary=event.title, sequence=sequence,
-                           location=event.location or None, description=event.description or None,
+                           location=event.location or None, description=event.description or None, url=event.url,
                            status="CANCELLED" if method == "CANCEL" else None)
         calendar.add_component(vevent)
     return calendar.to_ical().decode()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from bot.common import people, roles, timefmt
 from bot.common.errors import Refusal
 from bot.config import Settings
-from bot.registration import announce
+from bot.registration import announce, calendar_files
 from bot.registration import queries as q
 from bot.registration.rules import seats_used
 from bot.slack.board import StaffBoard
@@ -20,7 +20,7 @@ from bot.slack.outbox import Outbox, dm
 from bot.training_calendar import events as calendar
 from bot.training_calendar.events import EventSummary
 from storage.db import Database
-from storage.models import ACTIVE, FORFEITED, NO_SHOW, SEAT_USING, Event, Registration, SeatRequest, utcnow
+from storage.models import ACTIVE, FORFEITED, NO_SHOW, SEAT_USING, Event, Person, Registration, SeatRequest, utcnow
 
 MOVABLE = (ACTIVE, FORFEITED, q.WAITLISTED)
 
@@ -109,11 +109,11 @@ class SeatMoveService:
             automatic = (kind == "transfer" and reg.status == ACTIVE and now <= self._deadline(source)
                          and now <= self._deadline(target) and await q.active_count(s, target.id) < target.capacity)
             if automatic:
-                self._move(s, reg, target, user_id, "transfer")
+                await self._move(s, reg, source, target, user_id, "transfer")
                 summary = await self._summary(s, target)
                 person = await people.by_slack_id(s, user_id)
-                self.outbox.add(s, announce.confirmation(user_id, timefmt.zone(person.timezone), summary,
-                                                         target.zoom_join_url, self.settings, now))
+                self.outbox.add(s, await announce.confirmation(s, person.id, user_id, timefmt.zone(person.timezone),
+                                                               summary, target.id, self.settings, now))
                 return MoveResult(True, summary)
             pending = await s.scalar(select(SeatRequest.id).where(
                 SeatRequest.registration_id == reg.id, SeatRequest.status == "pending"))
@@ -139,14 +139,18 @@ class SeatMoveService:
                 raise Refusal("That request no longer exists.")
             if request.status != "pending":
                 raise Refusal(f"This request was already {request.status} by <@{request.decided_by}>.")
+            calendar_file = ()
             if approve:
                 reg, target = await self._still_possible(s, request)
-                self._move(s, reg, target, staff_user, request.kind)
+                source = await calendar.event_with_sessions(s, reg.event.slug)
+                await self._move(s, reg, source, target, staff_user, request.kind)
+                calendar_file = (await calendar_files.invitation(
+                    s, reg.person_id, request.requested_by, await self._summary(s, target), target.id, self.clock()),)
             request.status = "approved" if approve else "refused"
             request.decided_by, request.decided_at = staff_user, utcnow()
             view = await self._view(s, request.id)
             self._show(s, view)
-            self.outbox.add(s, dm(view.requester, self._outcome_text(view), origin="seat_request"))
+            self.outbox.add(s, dm(view.requester, self._outcome_text(view), origin="seat_request", then=calendar_file))
         return view
 
     async def _still_possible(self, s: AsyncSession, request: SeatRequest) -> tuple[Registration, Event]:
@@ -176,11 +180,20 @@ class SeatMoveService:
             await s.flush()
             self._show(s, await self._view(s, request.id))
 
-    def _move(self, s: AsyncSession, reg: Registration, target: Event, actor: str, action: str) -> None:
-        before, source = reg.status, reg.event.slug
+    async def _move(self, s: AsyncSession, reg: Registration, source: Event, target: Event, actor: str,
+                    action: str) -> None:
+        """Move the registration; a source event still ahead leaves the person's calendar (an .ics that cancels it)."""
+        before = reg.status
         reg.event_id, reg.status = target.id, ACTIVE
         reg.event = target
-        q.audit(s, reg, action, before, actor, detail=f"from {source} to {target.slug}")
+        q.audit(s, reg, action, before, actor, detail=f"from {source.slug} to {target.slug}")
+        now = self.clock()
+        if q.first_start(source) > now:
+            person = await s.get(Person, reg.person_id)
+            removal = await calendar_files.cancellation(s, person.id, person.slack_user_id, source, now) \
+                if person.slack_user_id else None
+            if removal:
+                self.outbox.add(s, removal)
 
     async def _summary(self, s: AsyncSession, event: Event) -> EventSummary:
         return calendar.summarise(event, await q.active_count(s, event.id), self.settings.registration_close_days)

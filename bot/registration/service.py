@@ -14,7 +14,7 @@ from bot.common.errors import Refusal
 from bot.common.mrkdwn import escape
 from bot.common.people import Profile
 from bot.config import Settings
-from bot.registration import announce, code_attempts, texts
+from bot.registration import announce, calendar_files, code_attempts, texts
 from bot.registration import queries as q
 from bot.registration.rules import seats_used
 from bot.registration.seat_moves import SeatMoveService
@@ -173,8 +173,8 @@ class RegistrationService:
             if status == WAITLISTED:
                 self.outbox.add(s, dm(profile.user_id, texts.waitlisted(summary, position or 0), origin="registration"))
             else:
-                self.outbox.add(s, announce.confirmation(profile.user_id, tz, summary, event.zoom_join_url,
-                                                         self.settings, now))
+                self.outbox.add(s, await announce.confirmation(s, person.id, profile.user_id, tz, summary, event.id,
+                                                               self.settings, now))
         return Registered(status, position, summary, org.name)
 
     def _check_code(self, org: Organisation | None, code: str, now: datetime) -> None:
@@ -242,6 +242,9 @@ class RegistrationService:
                     f"deadline; the seat of {org} is forfeited unless staff move it "
                     f"(`/training admin roster {event.slug}`).", origin="registration"))
             q.audit(s, reg, "cancel", before, user_id, detail=outcome)
+            removal = await calendar_files.cancellation(s, person.id, user_id, event, now)
+            if removal:
+                self.outbox.add(s, removal)
             await self.seat_moves.withdraw_pending(s, reg.id, user_id)
             await self._flag_if_serial_canceller(s, person)
             summary = await self._summary(s, event)
@@ -260,9 +263,9 @@ class RegistrationService:
             await s.flush()
             q.audit(s, candidate, "promote from waiting list", WAITLISTED, "system")
             if candidate.person.slack_user_id:
-                self.outbox.add(s, announce.confirmation(
-                    candidate.person.slack_user_id, timefmt.zone(candidate.person.timezone),
-                    await self._summary(s, event), event.zoom_join_url, self.settings, self.clock(), promoted=True))
+                self.outbox.add(s, await announce.confirmation(
+                    s, candidate.person_id, candidate.person.slack_user_id, timefmt.zone(candidate.person.timezone),
+                    await self._summary(s, event), event.id, self.settings, self.clock(), promoted=True))
             return
 
     async def _flag_if_serial_canceller(self, s: AsyncSession, person: Person) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.common import timefmt
+from bot.common.mrkdwn import escape
 from bot.training_calendar.events import EventSummary
 
 PREPARE = (
@@ -16,10 +17,21 @@ PREPARE = (
 )
 
 
+LINK_LATER = "the join link will be sent to you by DM here in Slack before the event"
+
+
+def joining(event: EventSummary, zoom_url: str | None) -> str:
+    """How to join an online event: its link when known, else its meeting ID (if known) and when the link comes
+    (`event_changes` sends it once a calendar load adds it)."""
+    if zoom_url:
+        return f"join at {escape(zoom_url)}"
+    meeting = f"Zoom meeting ID {escape(event.zoom_meeting_id)}; " if event.zoom_meeting_id else ""
+    return meeting + LINK_LATER
+
+
 def where(event: EventSummary, zoom_url: str | None = None) -> str:
     if event.format == "online":
-        link = f" — join at {zoom_url}" if zoom_url else " (the link comes with the connection details one week before)"
-        return f"Online, on Zoom{link}"
+        return f"Online, on Zoom — {joining(event, zoom_url)}"
     facts = "".join(f"\n  • {fact}" for fact in event.accessibility)
     return f"In person at {event.location}" + (f"\n  Accessibility:{facts}" if facts else "")
 
@@ -56,3 +68,16 @@ def event_cancelled(event_title: str, reason: str, alternatives: list[EventSumma
     return (f":warning: *{event_title}* has been cancelled: {reason}\n"
             f"Your organisation's seat is returned. Events with room:\n{options}\n"
             f"Register again with `/training register`.")
+
+
+def join_link(event: EventSummary, tz: ZoneInfo) -> str:
+    return (f":link: The Zoom link for *{event.title}* (`{event.slug}`), starting "
+            f"{timefmt.when(event.first_start, tz)}: {escape(event.zoom_join_url or '')}\n"
+            "Use it for every session; App Home shows it too.")
+
+
+def sessions_changed(event: EventSummary, tz: ZoneInfo, with_file: bool) -> str:
+    file = "\nThe calendar file attached here moves the sessions in your calendar." if with_file else ""
+    return (f":calendar: The sessions of *{event.title}* (`{event.slug}`) have changed. They are now "
+            f"(your time zone, {tz.key}):\n{sessions(event, tz)}\n*Where:* {where(event, event.zoom_join_url)}\n"
+            f"If the new times do not work for you, `/training transfer` or `/training cancel`.{file}")

@@ -50,6 +50,8 @@ class EventSummary:
     registration_closes: datetime
     location: str | None
     accessibility: tuple[str, ...]
+    zoom_meeting_id: str | None = None
+    zoom_join_url: str | None = None
 
     @property
     def first_start(self) -> datetime:
@@ -192,4 +194,5 @@ def summarise(event: Event, active: int, close_days: int) -> EventSummary:
         slug=event.slug, title=event.title, format=event.format, timezone=event.timezone,
         sessions=sessions, capacity=event.capacity, seats_left=max(event.capacity - active, 0),
         registration_closes=registration_deadline(sessions[0][0], close_days, event.timezone),
-        location=event.location, accessibility=tuple(event.accessibility or ()))
+        location=event.location, accessibility=tuple(event.accessibility or ()),
+        zoom_meeting_id=event.zoom_meeting_id, zoom_join_url=event.zoom_join_url)

@@ -13,6 +13,7 @@ LEVELS = ("bronze", "silver", "gold", "platinum", "titanium",
           "launch", "expand", "scale", "transform")
 FORMATS = ("online", "in-person")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
+JOIN_URL = re.compile(r"^https://[^\s/?#<>|]+\.[^\s/?#<>|]+(?:[/?#][^\s<>|]*)?$")  # shown in mrkdwn and .ics files
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 
 ORG_KEYS = {"name", "level", "seats", "additional_seats", "rolled_in_seats", "rolled_out_seats",
@@ -218,10 +219,13 @@ def _event(source: str, index: int, raw) -> EventSpec:
         zoom_id = zoom_id.replace(" ", "")
         if not zoom_id.isdigit():
             e.fail(f"zoom_meeting_id must be digits, got {zoom_id!r}")
+    join_url = e.text("zoom_join_url", required=False)
+    if join_url and (len(join_url) > 400 or not JOIN_URL.match(join_url)):
+        e.fail(f"zoom_join_url must be an https:// link without spaces, <, > or |, got {join_url[:100]!r}")
     return EventSpec(
         slug=slug, title=e.text("title"), format=fmt, timezone=tz_name, capacity=capacity,
         sessions=tuple(sessions), trainers=e.users("trainers"), zoom_meeting_id=zoom_id,
-        zoom_join_url=e.text("zoom_join_url", required=False), location=location,
+        zoom_join_url=join_url, location=location,
         accessibility=e.texts("accessibility"), archived=e.flag("archived"))
 
 

@@ -5,6 +5,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.config import Settings
+from bot.registration import event_changes
+from bot.slack.outbox import Outbox
 from bot.training_calendar import events as calendar
 from bot.training_calendar.file_format import parse_calendar
 from bot.training_calendar.roster import load_roster, parse_roster
@@ -12,8 +14,10 @@ from storage.db import Database
 
 
 class CalendarService:
-    def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime]) -> None:
-        self.db, self.settings, self.clock = db, settings, clock
+    """`outbox` tells the people registered what a load changed for them (`event_changes`)."""
+
+    def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime], outbox: Outbox) -> None:
+        self.db, self.settings, self.clock, self.outbox = db, settings, clock, outbox
 
     async def upcoming(self) -> list[calendar.EventSummary]:
         async with self.db.read() as session:
@@ -22,7 +26,10 @@ class CalendarService:
     async def load_file(self, data: bytes, source: str) -> calendar.LoadSummary:
         spec = parse_calendar(data, source)
         async with self.db.transaction() as session:
-            return await calendar.load_calendar(session, spec)
+            before = await event_changes.snapshot(session, [e.slug for e in spec.events])
+            summary = await calendar.load_calendar(session, spec)
+            await event_changes.announce(session, self.outbox, before, self.settings, self.clock())
+        return summary
 
     async def load_roster(self, slug: str, data: bytes, source: str) -> int:
         rows = parse_roster(data, source)

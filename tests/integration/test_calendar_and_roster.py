@@ -44,6 +44,15 @@ BAD_CALENDARS = {
     "empty file": ("", "bad.yml: the file is empty"),
     "comments only": ("# the calendar\n\n# nothing yet\n", "bad.yml: the file is empty"),
     "nothing listed": ("organisations: []\nevents:\n", "lists no organisations, events, staff or coordinators"),
+    "join link not https": (ONE_EVENT.replace("    capacity: 3",
+                                              "    capacity: 3\n    zoom_join_url: http://zoom.us/j/1"),
+                            "'ev-1': zoom_join_url must be an https:// link without spaces, <, > or |"),
+    "join link with markup": (ONE_EVENT.replace("    capacity: 3", "    capacity: 3\n    zoom_join_url: "
+                                                "'https://zoom.us/j/1|click <!channel>'"),
+                              "zoom_join_url must be an https://"),
+    "join link with a space": (ONE_EVENT.replace("    capacity: 3",
+                                                 "    capacity: 3\n    zoom_join_url: https://zoom.us/j/1 2"),
+                               "zoom_join_url must be an https://"),
     "yaml alias (bomb)": ('a: &a ["x","x"]\nb: &b [*a,*a]\nc: [*b,*b]\n', "aliases (*name) are not allowed"),
 }
 

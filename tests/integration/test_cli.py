@@ -55,6 +55,14 @@ def test_calendar_load_ok_then_a_bad_file_exits_2_with_one_line(cli_db, tmp_path
     assert len(err) == 1 and err[0].startswith(f"trainingbot: {bad}: events[0]") and "unknown key" not in err[0]
 
 
+def test_a_join_link_that_is_not_a_plain_https_link_exits_2_with_one_line(cli_db, tmp_path, capsys):
+    text = (EXAMPLES / "calendar.yml").read_text()
+    bad = text.replace("zoom_join_url: https://zoom.us/j/81234567890", "zoom_join_url: https://zoom.us/j/1|<!here>")
+    assert bad != text and main(["calendar", "load", write(tmp_path, "bad.yml", bad)]) == 2
+    [err] = capsys.readouterr().err.strip().splitlines()
+    assert "zoom_join_url must be an https:// link without spaces, <, > or |" in err
+
+
 @time_machine.travel(AFTER_IT_DEC)
 def test_attendance_import_and_json_report_follow_the_contract(cli_db, tmp_path, capsys, monkeypatch):
     assert main(["calendar", "load", write(tmp_path, "c.yml", CALENDAR)]) == 0
