@@ -1,7 +1,6 @@
 """Accommodation requests through signed Slack requests and the fake Slack, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from datetime import datetime, timedelta, timezone

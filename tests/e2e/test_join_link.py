@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from bot.registration.texts import LINK_LATER
 from tests.calendar_file_helpers import calendars_to
@@ -22,7 +23,7 @@ async def day_before_reminder(app, user: str) -> str:
     """The day-before reminder of "big" (starts 3 Feb 2027) as the scheduler would write it."""
     candidates = await app.services.nudges.derive(datetime(2027, 1, 25, tzinfo=UTC), datetime(2027, 2, 3, tzinfo=UTC))
     [reminder] = [c for c in candidates if c.kind == "day_before" and c.recipient == user]
-    return reminder.render()
+    return reminder.render(ZoneInfo("Europe/London"), datetime(2027, 2, 2, 9, tzinfo=UTC))
 
 
 async def home_text(app, fake_slack, user: str) -> str:

@@ -1,7 +1,6 @@
 """Bad Slack input through the running app: a 4xx or a polite refusal, never a 500, and nothing changes."""
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from datetime import datetime, timezone
