@@ -8,6 +8,7 @@ from bot.checkout import rules
 from bot.checkout.rules import GetInvolvedForm, InvalidSubmission
 from bot.common import timefmt
 from bot.common.errors import Refusal
+from bot.common.mrkdwn import escape
 from bot.services import Services
 from handlers import checkout_views as views
 from handlers.boundary import Boundary
@@ -98,7 +99,7 @@ class Checkout:
             raise Refusal("Usage: `/training admin mark welcome|demo|training EMAIL|@user …`")
         found, not_understood = people_in(cmd.args[1:])
         if not found:
-            raise Refusal("None of these is an email or an @mention: " + ", ".join(not_understood))
+            raise Refusal("None of these is an email or an @mention: " + escape(", ".join(not_understood)))
         result = await self.checkout.mark(cmd.user_id, cmd.args[0], found)
         await cmd.answer(views.mark_text(result, not_understood))
 

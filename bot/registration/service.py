@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.common import people, timefmt
 from bot.common.errors import Refusal
+from bot.common.mrkdwn import escape
 from bot.common.people import Profile
 from bot.config import Settings
 from bot.registration import announce, texts
@@ -129,21 +130,21 @@ class RegistrationService:
 
     def _check_code(self, org: Organisation | None, code: str, now: datetime) -> None:
         if org is None:
-            raise Refusal(f"`{code}` is not a registration code we know. Check it with your organisation's "
+            raise Refusal(f"`{escape(code)}` is not a registration code we know. Check it with your organisation's "
                           f"contact, or email {self.settings.staff_email}.", "code")
         grace = timedelta(days=self.settings.code_grace_days)
         today = now.date()
         if today < org.membership_start - grace:
-            raise Refusal(f"Code {org.code} becomes valid on {org.membership_start - grace:%-d %b %Y} "
-                          f"({self.settings.code_grace_days} days before {org.name}'s agreement starts).", "code")
+            raise Refusal(f"Code {escape(org.code)} becomes valid on {org.membership_start - grace:%-d %b %Y} "
+                          f"({self.settings.code_grace_days} days before {escape(org.name)}'s agreement starts).", "code")
         if today > org.membership_end + grace:
-            raise Refusal(f"Code {org.code} expired on {org.membership_end + grace:%-d %b %Y}. Ask your "
+            raise Refusal(f"Code {escape(org.code)} expired on {org.membership_end + grace:%-d %b %Y}. Ask your "
                           f"organisation's contact about renewing, or email {self.settings.staff_email}.", "code")
 
     def _check_open(self, event: Event, now: datetime, tz) -> None:
         deadline = q.change_deadline(event, self.settings.registration_close_days)
         if now > deadline:
-            raise Refusal(f"Registration for {event.title} closed on {timefmt.when(deadline, tz)} "
+            raise Refusal(f"Registration for {escape(event.title)} closed on {timefmt.when(deadline, tz)} "
                           f"({self.settings.registration_close_days} days before it starts). Pick a later event, "
                           f"or email {self.settings.staff_email} if you need this one.", "event")
 
@@ -154,13 +155,13 @@ class RegistrationService:
         if held.event_id == event.id:
             where = "on its waiting list" if held.status == WAITLISTED else "registered"
             raise Refusal(f"You are already {where} for this event; `/training status` shows it.", "event")
-        raise Refusal(f"You already hold a place at {held.event.title} (`{held.event.slug}`): one seat per person "
+        raise Refusal(f"You already hold a place at {escape(held.event.title)} (`{held.event.slug}`): one seat per person "
                       f"at a time. Use `/training transfer` to move it, or `/training cancel` first.", "event")
 
     async def _check_org_seats(self, s: AsyncSession, org: Organisation) -> None:
         left = org.total_seats - org.rolled_out_seats - await seats_used(s, org.id)
         if left <= 0:
-            raise Refusal(f"All {org.total_seats} training seats of {org.name} are used. Ask your organisation's "
+            raise Refusal(f"All {org.total_seats} training seats of {escape(org.name)} are used. Ask your organisation's "
                           f"contact; staff ({self.settings.staff_email}) may be able to add seats.", "code")
 
     async def _summary(self, s: AsyncSession, event: Event) -> EventSummary:
@@ -176,7 +177,7 @@ class RegistrationService:
                 raise Refusal("You have no registration to cancel (it may already be cancelled).")
             event = await q.lock_event_id(s, reg.event_id)
             if now >= q.first_start(event):
-                raise Refusal(f"{event.title} has started, so it can no longer be cancelled. Tell your trainers, "
+                raise Refusal(f"{escape(event.title)} has started, so it can no longer be cancelled. Tell your trainers, "
                               f"or email {self.settings.staff_email}.")
             before = reg.status
             if reg.status == WAITLISTED:
@@ -186,9 +187,9 @@ class RegistrationService:
                 await self._promote(s, event)
             else:
                 reg.status, outcome = FORFEITED, "forfeited"
-                org = reg.organisation.name if reg.organisation else "their organisation"
+                org = escape(reg.organisation.name) if reg.organisation else "their organisation"
                 self.outbox.add(s, to_staff(
-                    f":warning: {person.name} cancelled {event.title} (`{event.slug}`) after the registration "
+                    f":warning: {escape(person.name)} cancelled {escape(event.title)} (`{event.slug}`) after the registration "
                     f"deadline; the seat of {org} is forfeited unless staff move it "
                     f"(`/training admin roster {event.slug}`).", origin="registration"))
             q.audit(s, reg, "cancel", before, user_id, detail=outcome)
@@ -220,5 +221,5 @@ class RegistrationService:
         if count > self.settings.cancel_flag_limit and not person.flagged:
             person.flagged = True
             self.outbox.add(s, to_staff(
-                f":triangular_flag_on_post: {person.name} ({person.email or person.slack_user_id}) has registered "
+                f":triangular_flag_on_post: {escape(person.name)} ({escape(person.email or person.slack_user_id)}) has registered "
                 f"and cancelled {count} times. Staff may bar further registrations.", origin="registration"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.common import timefmt
+from bot.common.mrkdwn import escape
 from bot.training_calendar.events import EventSummary
 
 PREPARE = (
@@ -18,10 +19,10 @@ PREPARE = (
 
 def where(event: EventSummary, zoom_url: str | None = None) -> str:
     if event.format == "online":
-        link = f" — join at {zoom_url}" if zoom_url else " (the link comes with the connection details one week before)"
+        link = f" — join at {escape(zoom_url)}" if zoom_url else " (the link comes with the connection details one week before)"
         return f"Online, on Zoom{link}"
-    facts = "".join(f"\n  • {fact}" for fact in event.accessibility)
-    return f"In person at {event.location}" + (f"\n  Accessibility:{facts}" if facts else "")
+    facts = "".join(f"\n  • {escape(fact)}" for fact in event.accessibility)
+    return f"In person at {escape(event.location or '')}" + (f"\n  Accessibility:{facts}" if facts else "")
 
 
 def sessions(event: EventSummary, tz: ZoneInfo) -> str:
@@ -30,7 +31,7 @@ def sessions(event: EventSummary, tz: ZoneInfo) -> str:
 
 def registered(event: EventSummary, tz: ZoneInfo, zoom_url: str | None, close_days: int) -> str:
     return (
-        f":white_check_mark: You are registered for *{event.title}* (`{event.slug}`).\n\n"
+        f":white_check_mark: You are registered for *{escape(event.title)}* (`{event.slug}`).\n\n"
         f"*Sessions* (your time zone, {tz.key}):\n{sessions(event, tz)}\n\n"
         f"*Where:* {where(event, zoom_url)}\n\n{PREPARE}\n\n"
         f"*Need to change?* `/training cancel` or `/training transfer` until "
@@ -41,7 +42,7 @@ def registered(event: EventSummary, tz: ZoneInfo, zoom_url: str | None, close_da
 
 
 def waitlisted(event: EventSummary, position: int) -> str:
-    return (f":hourglass: *{event.title}* is full, so you are on its waiting list at position *{position}*. "
+    return (f":hourglass: *{escape(event.title)}* is full, so you are on its waiting list at position *{position}*. "
             f"If a seat frees up before registration closes you get it automatically and I'll tell you here. "
             f"`/training status` shows your place; `/training cancel` leaves the list.")
 
@@ -51,8 +52,8 @@ def promoted(event: EventSummary, tz: ZoneInfo, zoom_url: str | None, close_days
 
 
 def event_cancelled(event_title: str, reason: str, alternatives: list[EventSummary], tz: ZoneInfo) -> str:
-    options = "\n".join(f"• *{e.title}* (`{e.slug}`), {timefmt.day(e.first_start, tz)}, {e.seats_left} seats left"
+    options = "\n".join(f"• *{escape(e.title)}* (`{e.slug}`), {timefmt.day(e.first_start, tz)}, {e.seats_left} seats left"
                         for e in alternatives[:5]) or "• No other event has room right now; new dates come soon."
-    return (f":warning: *{event_title}* has been cancelled: {reason}\n"
+    return (f":warning: *{escape(event_title)}* has been cancelled: {escape(reason)}\n"
             f"Your organisation's seat is returned. Events with room:\n{options}\n"
             f"Register again with `/training register`.")
