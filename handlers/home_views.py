@@ -22,7 +22,8 @@ def _mine(home: Home, tz: ZoneInfo) -> list[Block]:
     for item in upcoming[:3]:
         e = item.event
         place = f" (position {item.position})" if item.position else ""
-        how = "Online on Zoom: the link is in your registration DM" if e.format == "online" else f"In person: {escape(e.location or '')}"
+        how = ("Online on Zoom: the link is in your registration DM" if e.format == "online"
+               else f"In person: {escape(e.location or '')}")
         sessions = "\n".join(f"• {timefmt.span(a, b, tz)}" for a, b in e.sessions[:8])
         blocks.append(text_section(f"*{escape(e.title)}* — {STATUS_LABELS.get(item.status, item.status)}{place}\n{how}\n"
                                    f"{sessions}\n_Cancel or move until {timefmt.when(item.change_deadline, tz)}_"))
@@ -48,7 +49,8 @@ def _mentoring_and_requests(home: Home, tz: ZoneInfo) -> list[Block]:
     if g:
         dates = g.dates
         blocks += [DividerBlock(), HeaderBlock(text="Mentoring"),
-                   text_section(f"*{escape(g.name)}* (<#{g.channel_id}>) — {g.phase}\nMid-way {dates.midway:%-d %b}, showcase "
+                   text_section(f"*{escape(g.name)}* (<#{g.channel_id}>) — {g.phase}\n"
+                                f"Mid-way {dates.midway:%-d %b}, showcase "
                                 f"{dates.showcase:%-d %b}, end {dates.end:%-d %b %Y}. `/mentoring status` shows "
                                 "what counts toward your certificate.")]
     else:

@@ -149,7 +149,8 @@ def status_blocks(status: MyStatus) -> list[dict]:
                                    "`/mentoring signup` updates it."))
     if g and p:
         others = ", ".join(f"<@{m.user_id}>" for m in g.members if m.role == MENTEE)
-        blocks.append(text_section(f"*Group* <#{g.channel_id}> ({escape(g.topic)} · {escape(g.mtype)})\nMentor <@{g.mentor.user_id}>"
+        blocks.append(text_section(f"*Group* <#{g.channel_id}> ({escape(g.topic)} · {escape(g.mtype)})\n"
+                                   f"Mentor <@{g.mentor.user_id}>"
                                    f" · mentees {others}\n{_dates(g)}"))
         done = (f":tada: Certificate issued (verification code `{p.certificate}`)." if p.certificate else
                 "All done: your certificate is on its way." if p.complete else
@@ -182,7 +183,8 @@ def proposals_blocks(proposals: Proposals) -> list[dict]:
 
 def approved_text(done: Approved) -> str:
     g = done.group
-    return (f":white_check_mark: Created the private channel <#{g.channel_id}> (#{escape(g.name)}) for {escape(g.mentor.name)} and "
+    return (f":white_check_mark: Created the private channel <#{g.channel_id}> (#{escape(g.name)}) for "
+            f"{escape(g.mentor.name)} and "
             f"{len(g.members) - 1} mentees; the introduction is posted there.\n{_dates(g)}")
 
 

@@ -81,7 +81,8 @@ class Registration:
     async def cancel_confirm(self, act: Action) -> None:
         await act.ack_now()
         done = await self.reg.cancel(act.user_id, act.number())
-        await act.replace(CANCELLED_TEXT[done.outcome].format(title=escape(done.event.title), email=self.settings.staff_email))
+        await act.replace(CANCELLED_TEXT[done.outcome].format(title=escape(done.event.title),
+                                                              email=self.settings.staff_email))
 
     async def cancel_keep(self, act: Action) -> None:
         await act.ack_now()
@@ -123,7 +124,8 @@ class Registration:
         if trainee is None:
             raise Refusal("Usage: `/training admin no-show EVENT @user`")
         name = await self.admin.mark_no_show(cmd.user_id, cmd.args[0], trainee)
-        await cmd.answer(f"{escape(name)} is marked as a no-show at `{escape(cmd.args[0])}`; the seat stays used. They can ask to "
+        await cmd.answer(f"{escape(name)} is marked as a no-show at `{escape(cmd.args[0])}`; the seat stays used. "
+                         "They can ask to "
                          f"re-register within {self.settings.reregister_window_days} days of the end.")
 
     async def cancel_event(self, cmd: Command) -> None:

@@ -71,7 +71,8 @@ def registered_view(done: Registered) -> dict:
         text = (f":hourglass: *{escape(done.event.title)}* is full: you are on its waiting list at position "
                 f"*{done.position}*. I'll DM you if a seat frees up.")
     else:
-        text = (f":white_check_mark: You are registered for *{escape(done.event.title)}* with {escape(done.organisation)}'s seat. "
+        text = (f":white_check_mark: You are registered for *{escape(done.event.title)}* with "
+                f"{escape(done.organisation)}'s seat. "
                 "Check your DMs for the sessions in your time zone, how to prepare, and a calendar file.")
     return View(type="modal", title="Registered", close="Done", blocks=[text_section(text)]).to_dict()
 
@@ -123,7 +124,8 @@ def transfer_modal(choice: MoveChoice, tz: ZoneInfo) -> dict:
 
 def moved_view(result: MoveResult, staff_channel_set: bool, staff_email: str) -> dict:
     if result.moved:
-        text = f":white_check_mark: Your seat moved to *{escape(result.target.title)}*. Check your DMs for the new sessions."
+        text = (f":white_check_mark: Your seat moved to *{escape(result.target.title)}*. "
+                "Check your DMs for the new sessions.")
     elif staff_channel_set:
         text = "Your request went to staff, who approve or refuse it; you'll get their answer by DM."
     else:

@@ -64,7 +64,8 @@ class UploadImporter:
             return await self.gateway.download(str(info.get("url_private_download") or ""), MAX_UPLOAD,
                                                expected=size or None)
         except ValueError as exc:  # too large, or incomplete
-            raise Refusal(f"`{escape(name)}` did not arrive whole ({escape(str(exc))}), so nothing was imported. Please send it "
+            raise Refusal(f"`{escape(name)}` did not arrive whole ({escape(str(exc))}), so nothing was imported. "
+                          "Please send it "
                           "again.") from None
         except Exception as exc:  # noqa: BLE001 - a failed download changes nothing
             log.warning("downloading %s failed: %s", name, type(exc).__name__)

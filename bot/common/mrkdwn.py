@@ -68,7 +68,7 @@ def split(text: str, limit: int = SECTION_LIMIT) -> list[str]:
             text = text[at + 1:]
             continue
         at = max(window.rfind(" "), window.rfind("\t"))
-        end = min(at + 1, limit) if at > 0 else _safe_end(text, limit)
+        end = (min(at + 1, limit) if at > 0 else _safe_end(text, limit)) or limit
         pieces.append(text[:end])
         text = text[end:]
     return pieces + [text] if text or not pieces else pieces

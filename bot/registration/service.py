@@ -187,11 +187,9 @@ class RegistrationService:
                 await self._promote(s, event)
             else:
                 reg.status, outcome = FORFEITED, "forfeited"
-                org = escape(reg.organisation.name) if reg.organisation else "their organisation"
-                self.outbox.add(s, to_staff(
-                    f":warning: {escape(person.name)} cancelled {escape(event.title)} (`{event.slug}`) after the registration "
-                    f"deadline; the seat of {org} is forfeited unless staff move it "
-                    f"(`/training admin roster {event.slug}`).", origin="registration"))
+                org = reg.organisation.name if reg.organisation else None
+                self.outbox.add(s, to_staff(texts.forfeited(person.name, event.title, event.slug, org),
+                                            origin="registration"))
             q.audit(s, reg, "cancel", before, user_id, detail=outcome)
             await self.seat_moves.withdraw_pending(s, reg.id, user_id)
             await self._flag_if_serial_canceller(s, person)
@@ -220,6 +218,5 @@ class RegistrationService:
         count = await q.cancellations(s, person.id)  # autoflush has written this cancellation
         if count > self.settings.cancel_flag_limit and not person.flagged:
             person.flagged = True
-            self.outbox.add(s, to_staff(
-                f":triangular_flag_on_post: {escape(person.name)} ({escape(person.email or person.slack_user_id)}) has registered "
-                f"and cancelled {count} times. Staff may bar further registrations.", origin="registration"))
+            self.outbox.add(s, to_staff(texts.serial_canceller(person.name, person.email or person.slack_user_id, count),
+                                        origin="registration"))

@@ -19,7 +19,8 @@ PREPARE = (
 
 def where(event: EventSummary, zoom_url: str | None = None) -> str:
     if event.format == "online":
-        link = f" — join at {escape(zoom_url)}" if zoom_url else " (the link comes with the connection details one week before)"
+        link = (f" — join at {escape(zoom_url)}" if zoom_url
+                else " (the link comes with the connection details one week before)")
         return f"Online, on Zoom{link}"
     facts = "".join(f"\n  • {escape(fact)}" for fact in event.accessibility)
     return f"In person at {escape(event.location or '')}" + (f"\n  Accessibility:{facts}" if facts else "")
@@ -57,3 +58,16 @@ def event_cancelled(event_title: str, reason: str, alternatives: list[EventSumma
     return (f":warning: *{escape(event_title)}* has been cancelled: {escape(reason)}\n"
             f"Your organisation's seat is returned. Events with room:\n{options}\n"
             f"Register again with `/training register`.")
+
+
+def forfeited(name: str, title: str, slug: str, organisation: str | None) -> str:
+    """For staff: a seat given up after the registration deadline."""
+    org = escape(organisation) if organisation else "their organisation"
+    return (f":warning: {escape(name)} cancelled {escape(title)} (`{slug}`) after the registration deadline; the seat "
+            f"of {org} is forfeited unless staff move it (`/training admin roster {slug}`).")
+
+
+def serial_canceller(name: str, contact: str, count: int) -> str:
+    """For staff: someone who keeps registering and cancelling."""
+    return (f":triangular_flag_on_post: {escape(name)} ({escape(contact)}) has registered and cancelled {count} "
+            "times. Staff may bar further registrations.")

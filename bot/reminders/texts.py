@@ -41,7 +41,8 @@ def unused_seats(org: str, code: str, left: int, months: int, upcoming: list[Eve
 
 
 def org_deadline(org: str, code: str, left: int, event: EventSummary, tz: ZoneInfo) -> str:
-    return (f":date: Registration for *{escape(event.title)}* (`{event.slug}`), where people from {escape(org)} hold seats, closes "
+    return (f":date: Registration for *{escape(event.title)}* (`{event.slug}`), where people from {escape(org)} "
+            "hold seats, closes "
             f"{timefmt.when(event.registration_closes, tz)}. {escape(org)} still has *{left}* unused seats; colleagues can "
             f"join with `/training register {escape(code)}` while {event.seats_left} places are left.")
 
