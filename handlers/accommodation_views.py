@@ -20,7 +20,7 @@ from slack_sdk.models.views import View
 
 from bot.accommodation.service import MAX_TEXT, NOT_REGISTERED, EventChoice, RequestStatus, RequestView
 from bot.common import timefmt
-from bot.common.mrkdwn import escape, quote
+from bot.common.mrkdwn import escape, quote_split
 from handlers.blocks import MAX_MESSAGE_BLOCKS, buttons, context, render, text_section
 
 NO_EVENT = "none"
@@ -51,10 +51,10 @@ def request_modal(choices: list[EventChoice], tz: ZoneInfo, retention_days: int)
 
 
 def _facts(choice: EventChoice) -> str:
-    where = f"*{choice.title}* is in person at {choice.location}."
+    where = f"*{escape(choice.title)}* is in person at {escape(choice.location or '')}."
     if not choice.accessibility:
         return f"{where} No accessibility facts are recorded for the venue yet; ask about anything you need."
-    facts = "\n".join(f"• {fact}" for fact in choice.accessibility)
+    facts = "\n".join(f"• {escape(fact)}" for fact in choice.accessibility)
     return f"{where} The organisers have checked that:\n{facts}"
 
 
@@ -77,11 +77,12 @@ def staff_blocks(view: RequestView) -> list[dict]:
     if view.text is None:
         blocks.append(context("_The text is deleted (withdrawn by the requester, or past the retention period)._"))
     else:
-        blocks.append(text_section(quote(view.text)))
+        blocks += [text_section(piece) for piece in quote_split(view.text)]
         if view.contact:
             blocks.append(text_section(f"*Preferred contact:* {escape(view.contact)}"))
-    note = f"\n{quote(view.note)}" if view.note else ""
-    blocks.append(text_section(f"*{view.label}* by <@{view.actor}>, {_when(view.updated)}{note}"))
+    blocks.append(text_section(f"*{view.label}* by <@{view.actor}>, {_when(view.updated)}"))
+    if view.note:
+        blocks += [text_section(piece) for piece in quote_split(view.note)]
     if view.open:
         choices = [("Acknowledge", "accommodation_acknowledge")] if view.status == "submitted" else []
         choices += [("Ask for details", "accommodation_ask"), ("Resolve", "accommodation_resolve")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from bot.attendance import formats
 from bot.common import timefmt
 from bot.common.errors import Refusal
+from bot.common.mrkdwn import escape
 from bot.services import Services
 from bot.slack.outbox import Message, dm
 from handlers import attendance_views as views
@@ -30,9 +31,9 @@ class Attendance:
         slug, rest = cmd.args[0], (cmd.args[1] if len(cmd.args) > 1 else "")
         report = await self.attendance.report(slug, viewer=cmd.user_id)
         if not rest:
-            await cmd.answer(f"Attendance for {slug}", views.summary_blocks(report))
+            await cmd.answer(f"Attendance for {escape(slug)}", views.summary_blocks(report))
         elif rest.lower() == "csv":
-            await cmd.answer(f"Sending the attendance CSV of `{slug}` to your DM.")
+            await cmd.answer(f"Sending the attendance CSV of `{escape(slug)}` to your DM.")
             await self.services.outbox.send(Message(
                 cmd.user_id, f"Attendance report of `{slug}`.", action="upload", file_name=f"attendance-{slug}.csv",
                 file=formats.to_csv(report).encode(), origin="attendance"))
@@ -41,7 +42,7 @@ class Attendance:
             if trainee is None:
                 raise Refusal(f"<@{who}> is not registered for `{slug}`.")
             profile = await self.slack.profile(cmd.user_id)
-            await cmd.answer(f"{trainee.name} at {slug}",
+            await cmd.answer(f"{escape(trainee.name)} at {escape(slug)}",
                              views.trainee_blocks(report, trainee, timefmt.zone(profile.timezone)))
         else:
             await cmd.answer(USAGE)
@@ -68,7 +69,7 @@ class Attendance:
             return
         done = await self.services.uploads.import_file(user_id, file_id)
         await self.services.outbox.send(dm(user_id, (
-            f":white_check_mark: {done.summary}\n{done.absent} absent, {done.at_risk} at risk, {done.unmatched} "
+            f":white_check_mark: {escape(done.summary)}\n{done.absent} absent, {done.at_risk} at risk, {done.unmatched} "
             f"unmatched. `/attendance {done.slug}` shows everyone."), origin="attendance"))
 
 

@@ -18,6 +18,7 @@ from slack_sdk.models.views import View
 from bot.attendance.compute import minutes
 from bot.attendance.service import Report, TraineeLine
 from bot.common import timefmt
+from bot.common.mrkdwn import cut, escape
 from handlers.blocks import MAX_MESSAGE_BLOCKS, context, render, text_section
 
 MAX_MATCH_BUTTONS = 20
@@ -25,7 +26,7 @@ MAX_MATCH_BUTTONS = 20
 
 def _line(t: TraineeLine) -> str:
     mark = ":x: *absent*" if t.absent else (":warning: at risk" if t.at_risk else ":white_check_mark:")
-    return f"{mark} {t.name}: {minutes(t.attended)} min attended, {minutes(t.missed)} missed ({t.status})"
+    return f"{mark} {escape(t.name)}: {minutes(t.attended)} min attended, {minutes(t.missed)} missed ({t.status})"
 
 
 def _chunks(lines: list[str], limit: int = 2900) -> list[str]:
@@ -55,7 +56,8 @@ def summary_blocks(report: Report) -> list[dict]:
         for u in report.unmatched[:MAX_MATCH_BUTTONS]:
             value = json.dumps({"event": report.slug, "name": u.name})[:2000]
             blocks.append(SectionBlock(
-                text=MarkdownTextObject(text=f"{u.name} <{u.email or 'no email'}>: {minutes(u.attended)} min"[:3000]),
+                text=MarkdownTextObject(text=cut(f"{escape(u.name)} &lt;{escape(u.email or 'no email')}&gt;: "
+                                                 f"{minutes(u.attended)} min")),
                 accessory=ButtonElement(text="Match…", action_id="attendance_match", value=value)))
         if len(report.unmatched) > MAX_MATCH_BUTTONS:
             blocks.append(context(f"…and {len(report.unmatched) - MAX_MATCH_BUTTONS} more: "
@@ -66,7 +68,7 @@ def summary_blocks(report: Report) -> list[dict]:
 def trainee_blocks(report: Report, t: TraineeLine, tz: ZoneInfo) -> list[dict]:
     lines = [f"• {timefmt.span(w.start, w.end, tz)}: {minutes(sec)} of {minutes(int((w.end - w.start).total_seconds()))} min"
              for w, sec in zip(report.windows, t.sessions)]
-    return render([text_section(f"*{t.name}* at `{report.slug}`\n" + "\n".join(lines)),
+    return render([text_section(f"*{escape(t.name)}* at `{report.slug}`\n" + "\n".join(lines)),
                    context(_line(t))])
 
 
@@ -74,7 +76,7 @@ def match_modal(report: Report, participant: str) -> dict:
     options = [Option(value=str(t.person_id), label=f"{t.name} <{t.email}>"[:75]) for t in report.trainees[:100]]
     return View(type="modal", callback_id="attendance_match_submit", title="Match participant", submit="Match",
                 close="Cancel", private_metadata=json.dumps({"event": report.slug, "name": participant})[:3000],
-                blocks=[text_section(f"Who is *{participant}* in `{report.slug}`? The match is remembered for this "
+                blocks=[text_section(f"Who is *{escape(participant)}* in `{report.slug}`? The match is remembered for this "
                                      "event."),
                         InputBlock(block_id="trainee", label="Trainee", element=StaticSelectElement(
                             action_id="value", placeholder="Choose a trainee", options=options))]).to_dict()

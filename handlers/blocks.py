@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.common import timefmt
+from bot.common.mrkdwn import cut, escape, split
 from bot.training_calendar.events import EventSummary
 
 MAX_MESSAGE_BLOCKS = 50
@@ -25,23 +26,28 @@ def render(blocks: list[Block]) -> list[dict]:
 
 
 def text_section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
+    return SectionBlock(text=MarkdownTextObject(text=cut(text)))
+
+
+def text_sections(text: str) -> list[SectionBlock]:
+    """Long text whole, over as many sections as it needs."""
+    return [SectionBlock(text=MarkdownTextObject(text=piece)) for piece in split(text)]
 
 
 def context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=text[:3000])])
+    return ContextBlock(elements=[MarkdownTextObject(text=cut(text))])
 
 
 def format_label(event: EventSummary) -> str:
     if event.format == "online":
         return "Online (Zoom)"
-    return f"In person: {event.location}"
+    return f"In person: {escape(event.location or '')}"
 
 
 def event_lines(event: EventSummary, tz: ZoneInfo) -> str:
     sessions = "\n".join(f"• {timefmt.span(start, end, tz)}" for start, end in event.sessions)
     seats = f"{event.seats_left} of {event.capacity} seats left" if event.seats_left else "Full: waiting list open"
-    return (f"*{event.title}*  `{event.slug}`\n{format_label(event)} · {seats}\n{sessions}\n"
+    return (f"*{escape(event.title)}*  `{event.slug}`\n{format_label(event)} · {seats}\n{sessions}\n"
             f"_Registration closes {timefmt.when(event.registration_closes, tz)}_")
 
 

@@ -19,7 +19,8 @@ from bot.checkout import rules
 from bot.checkout.data import CheckoutSummary, Extended, Marked, SubmissionView
 from bot.checkout.service import describe_submission
 from bot.common import timefmt
-from handlers.blocks import buttons, context, render, text_section
+from bot.common.mrkdwn import escape, link, split
+from handlers.blocks import buttons, context, render, text_section, text_sections
 
 ICONS = {rules.PASSED: ":white_check_mark:", rules.FAILED: ":x:", rules.ASKED_TO_REPEAT: ":repeat:",
          rules.NOT_EVALUATED: ":white_circle:"}
@@ -42,7 +43,7 @@ def steps_text(summary: CheckoutSummary) -> str:
     for step in summary.steps:
         line = f"{ICONS[step.state]} *{step.label}* — {rules.STATE_LABELS[step.state]}"
         if step.notes:
-            line += f"\n      _{step.notes[:300]}_"
+            line += f"\n      _{escape(step.notes[:300])}_"
         lines.append(line)
     return "\n".join(lines)
 
@@ -50,7 +51,7 @@ def steps_text(summary: CheckoutSummary) -> str:
 def submission_text(sub: SubmissionView) -> str:
     awaiting = " (awaiting evaluation; you can still edit it)" if sub.state == rules.NOT_EVALUATED else ""
     text = f"Your Get Involved: {rules.KINDS.get(sub.kind, sub.kind)} on {sub.day:%-d %b %Y}{awaiting}"
-    return text + (f"\n{sub.url}" if sub.url else "")
+    return text + (f"\n{link(sub.url)}" if sub.url else "")
 
 
 def checkout_blocks(summary: CheckoutSummary | None, tz: ZoneInfo, now: datetime, staff_email: str) -> list[dict]:
@@ -58,7 +59,7 @@ def checkout_blocks(summary: CheckoutSummary | None, tz: ZoneInfo, now: datetime
         return render([text_section("You have no Instructor Training registration. `/training calendar` shows "
                                     "the upcoming events.")])
     blocks = [HeaderBlock(text="Your checkout"),
-              text_section(f"*{summary.event_title}* `{summary.event_slug}`, last session "
+              text_section(f"*{escape(summary.event_title)}* `{summary.event_slug}`, last session "
                            f"{timefmt.day(summary.training_end, tz)}")]
     if not summary.started:
         blocks.append(text_section("Your checkout starts once the training has ended: then you complete a "
@@ -125,7 +126,7 @@ def submitted_view(sub: SubmissionView) -> dict:
 
 
 def staff_submission_blocks(sub: SubmissionView) -> list[dict]:
-    blocks = [text_section(describe_submission(sub))]
+    blocks = text_sections(describe_submission(sub))
     if sub.state == rules.NOT_EVALUATED:
         blocks.append(buttons(("Evaluate", "checkout_evaluate_open", str(sub.registration_id))))
     else:
@@ -135,11 +136,11 @@ def staff_submission_blocks(sub: SubmissionView) -> list[dict]:
 
 
 def evaluate_modal(summary: CheckoutSummary, tz: ZoneInfo, step: str | None = None) -> dict:
-    about = (f"*{summary.name}*" + (f" (<@{summary.user_id}>)" if summary.user_id else "")
+    about = (f"*{escape(summary.name)}*" + (f" (<@{summary.user_id}>)" if summary.user_id else "")
              + f" · `{summary.event_slug}` · deadline {timefmt.day(summary.deadline, tz)}\n{steps_text(summary)}")
     blocks = [text_section(about)]
     if summary.submission:
-        blocks.append(context(describe_submission(summary.submission)))
+        blocks += [context(piece) for piece in split(describe_submission(summary.submission))]
     if summary.certificate:
         blocks.append(context(f"Certified on {summary.certificate.issued_on:%-d %b %Y} "
                               f"(`{summary.certificate.code}`): the steps can no longer change."))
@@ -156,18 +157,18 @@ def evaluate_modal(summary: CheckoutSummary, tz: ZoneInfo, step: str | None = No
 
 
 def evaluated_view(name: str, step: str, state: str, certified: bool) -> dict:
-    text = (f"{ICONS[state]} *{rules.STEP_LABELS[step]}* of {name} is now *{rules.STATE_LABELS[state]}*; "
+    text = (f"{ICONS[state]} *{rules.STEP_LABELS[step]}* of {escape(name)} is now *{rules.STATE_LABELS[state]}*; "
             "they are told by DM." + (" Every step has passed: their certificate is on its way." if certified else ""))
     return View(type="modal", title="Evaluate checkout", close="Done", blocks=[text_section(text)]).to_dict()
 
 
 def mark_text(result: Marked, not_understood: list[str]) -> str:
     label = rules.STEP_LABELS[result.step]
-    lines = [f"*{label}* marked passed for {len(result.marked)}: " + (", ".join(result.marked) or "nobody") + "."]
+    lines = [f"*{label}* marked passed for {len(result.marked)}: " + (escape(", ".join(result.marked)) or "nobody") + "."]
     if result.already:
-        lines.append(f"Already passed: {', '.join(result.already)}.")
-    problems = [f"• {given}: {why}" for given, why in result.unmatched]
-    problems += [f"• `{token}`: not an email or an @mention" for token in not_understood]
+        lines.append(f"Already passed: {escape(', '.join(result.already))}.")
+    problems = [f"• {escape(given)}: {escape(why)}" for given, why in result.unmatched]
+    problems += [f"• `{escape(token)}`: not an email or an @mention" for token in not_understood]
     if problems:
         lines.append("*Could not be marked:*\n" + "\n".join(problems))
     return "\n".join(lines)
@@ -175,5 +176,5 @@ def mark_text(result: Marked, not_understood: list[str]) -> str:
 
 def extended_text(result: Extended, tz: ZoneInfo) -> str:
     capped = ", the most possible: one year after the training" if result.capped else ""
-    return (f"{result.name}'s checkout deadline is now *{timefmt.day(result.deadline, tz)}* "
+    return (f"{escape(result.name)}'s checkout deadline is now *{timefmt.day(result.deadline, tz)}* "
             f"(+{result.months} months{capped}). They were told by DM.")

@@ -7,6 +7,7 @@ from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 from slack_sdk.models.views import View
 
 from bot.common import timefmt
+from bot.common.mrkdwn import escape
 from bot.home.service import Home
 from bot.registration.texts import joining
 from handlers.blocks import buttons, context, text_section
@@ -22,9 +23,10 @@ def _mine(home: Home, tz: ZoneInfo) -> list[Block]:
     for item in upcoming[:3]:
         e = item.event
         place = f" (position {item.position})" if item.position else ""
-        how = f"Online on Zoom: {joining(e, e.zoom_join_url)}" if e.format == "online" else f"In person: {e.location}"
+        how = (f"Online on Zoom: {joining(e, e.zoom_join_url)}" if e.format == "online"
+               else f"In person: {escape(e.location or '')}")
         sessions = "\n".join(f"• {timefmt.span(a, b, tz)}" for a, b in e.sessions[:8])
-        blocks.append(text_section(f"*{e.title}* — {STATUS_LABELS.get(item.status, item.status)}{place}\n{how}\n"
+        blocks.append(text_section(f"*{escape(e.title)}* — {STATUS_LABELS.get(item.status, item.status)}{place}\n{how}\n"
                                    f"{sessions}\n_Cancel or move until {timefmt.when(item.change_deadline, tz)}_"))
     if not upcoming:
         blocks.append(text_section("You are not registered for an upcoming event."))
@@ -35,7 +37,7 @@ def _mine(home: Home, tz: ZoneInfo) -> list[Block]:
         steps = "\n".join(f"• {s.label}: {s.state.replace('_', ' ')}" for s in c.steps)
         cert = f"\n:trophy: Certified — verification code `{c.certificate.code}`" if c.certificate else ""
         blocks += [DividerBlock(), HeaderBlock(text="Checkout"),
-                   text_section(f"*{c.event_title}* — deadline {timefmt.day(c.deadline, tz)}"
+                   text_section(f"*{escape(c.event_title)}* — deadline {timefmt.day(c.deadline, tz)}"
                                 f"{f' ({days} days left)' if days >= 0 and not c.certificate else ''}\n{steps}{cert}")]
         if c.submission_mode:
             blocks.append(buttons(("Submit Get Involved", "checkout_get_involved_open", str(c.registration_id))))
@@ -48,13 +50,14 @@ def _mentoring_and_requests(home: Home, tz: ZoneInfo) -> list[Block]:
     if g:
         dates = g.dates
         blocks += [DividerBlock(), HeaderBlock(text="Mentoring"),
-                   text_section(f"*{g.name}* (<#{g.channel_id}>) — {g.phase}\nMid-way {dates.midway:%-d %b}, showcase "
+                   text_section(f"*{escape(g.name)}* (<#{g.channel_id}>) — {g.phase}\n"
+                                f"Mid-way {dates.midway:%-d %b}, showcase "
                                 f"{dates.showcase:%-d %b}, end {dates.end:%-d %b %Y}. `/mentoring status` shows "
                                 "what counts toward your certificate.")]
     else:
         blocks += [DividerBlock(), context("Mentoring groups: `/mentoring signup` to join one as a mentor or mentee.")]
     if home.accommodation:
-        lines = "\n".join(f"• {r.event_title}: {r.status.replace('_', ' ')} ({timefmt.day(r.updated, tz)})"
+        lines = "\n".join(f"• {escape(r.event_title)}: {r.status.replace('_', ' ')} ({timefmt.day(r.updated, tz)})"
                           for r in home.accommodation[:10])
         more = f"\n…and {len(home.accommodation) - 10} more: `/accommodation status`" if len(home.accommodation) > 10 else ""
         blocks += [HeaderBlock(text="Accommodation requests"), text_section(lines + more)]
@@ -65,7 +68,7 @@ def _mentoring_and_requests(home: Home, tz: ZoneInfo) -> list[Block]:
 def _work(home: Home) -> list[Block]:
     blocks: list[Block] = []
     if home.trainer_events:
-        lines = "\n".join(f"• `{e.slug}` {e.title}: " + (f"{e.absent} absent, {e.at_risk} at risk" if e.started
+        lines = "\n".join(f"• `{e.slug}` {escape(e.title)}: " + (f"{e.absent} absent, {e.at_risk} at risk" if e.started
                                                           else "not started") for e in home.trainer_events)
         blocks += [DividerBlock(), HeaderBlock(text="Your events as a trainer"),
                    text_section(lines + "\n`/attendance EVENT` for details.")]

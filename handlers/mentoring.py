@@ -6,6 +6,7 @@ from datetime import date
 
 from bot.common import roles, timefmt
 from bot.common.errors import Refusal
+from bot.common.mrkdwn import escape
 from bot.mentoring.data import SignupForm
 from bot.services import Services
 from handlers import mentoring_views as views
@@ -89,8 +90,8 @@ class Mentoring:
         if target is None:
             raise Refusal("Usage: `/mentoring admin mark @user onboarding|check-in|showcase|survey`")
         marked = await self.mentoring.mark(cmd.user_id, target, cmd.args[1])
-        await cmd.answer(f"{marked.name} {'already had' if marked.already else 'now has'} *{marked.criterion}* "
-                         f"recorded (group #{marked.group}).")
+        await cmd.answer(f"{escape(marked.name)} {'already had' if marked.already else 'now has'} *{marked.criterion}* "
+                         f"recorded (group #{escape(marked.group)}).")
         await self._issue_certificates()
 
     async def slide(self, cmd: Command) -> None:
@@ -98,7 +99,7 @@ class Mentoring:
         if target is None:
             raise Refusal("Usage: `/mentoring admin slide @user`")
         group = await self.mentoring.slide_received(cmd.user_id, target)
-        await cmd.answer(f"The showcase slide of #{group} is recorded.")
+        await cmd.answer(f"The showcase slide of #{escape(group)} is recorded.")
 
     async def approve(self, act: Action) -> None:
         await act.ack_now()

@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.common.mrkdwn import escape
 from bot.mentoring.data import Approved, GroupInfo, MeetingLogged, MyStatus, Proposals, Report, SignupView
 from bot.mentoring.rules import CERTIFIED, IN_TRAINING, MENTEE, MENTOR, TOPICS, TYPES, Criterion
 from bot.mentoring.texts import COC_URL, MENTOR_AGREEMENT, day
@@ -119,8 +120,8 @@ def signup_done_view(saved: SignupView) -> dict:
         next_step = ("A coordinator forms groups on a rolling basis; when you are matched, you will be invited to "
                      "your group's private channel.")
     text = (f":white_check_mark: Thank you! You are signed up as a *{saved.role}* for "
-            f"{', '.join(saved.topics)} · {saved.mtype} ({saved.suboption}).\n"
-            f"Your weekly hours: {saved.hours}\n{next_step} `/mentoring status` shows where things are.")
+            f"{escape(', '.join(saved.topics))} · {escape(saved.mtype)} ({escape(saved.suboption)}).\n"
+            f"Your weekly hours: {escape(saved.hours)}\n{next_step} `/mentoring status` shows where things are.")
     return View(type="modal", title="Signed up", close="Done", blocks=[text_section(text)]).to_dict()
 
 
@@ -142,12 +143,14 @@ def status_blocks(status: MyStatus) -> list[dict]:
     blocks: list[Block] = [HeaderBlock(text="Your mentoring")]
     if s:
         waiting = "in a group" if s.status == "grouped" else "waiting to be matched"
-        blocks.append(text_section(f"*Sign-up*: {s.role}, {', '.join(s.topics)} · {s.mtype} ({s.suboption}) — "
-                                   f"{waiting}\nWeekly hours ({s.timezone}): {s.hours}\n"
+        blocks.append(text_section(f"*Sign-up*: {s.role}, {escape(', '.join(s.topics))} · {escape(s.mtype)} "
+                                   f"({escape(s.suboption)}) — {waiting}\n"
+                                   f"Weekly hours ({escape(s.timezone)}): {escape(s.hours)}\n"
                                    "`/mentoring signup` updates it."))
     if g and p:
         others = ", ".join(f"<@{m.user_id}>" for m in g.members if m.role == MENTEE)
-        blocks.append(text_section(f"*Group* <#{g.channel_id}> ({g.topic} · {g.mtype})\nMentor <@{g.mentor.user_id}>"
+        blocks.append(text_section(f"*Group* <#{g.channel_id}> ({escape(g.topic)} · {escape(g.mtype)})\n"
+                                   f"Mentor <@{g.mentor.user_id}>"
                                    f" · mentees {others}\n{_dates(g)}"))
         done = (f":tada: Certificate issued (verification code `{p.certificate}`)." if p.certificate else
                 "All done: your certificate is on its way." if p.complete else
@@ -162,25 +165,26 @@ def proposals_blocks(proposals: Proposals) -> list[dict]:
         blocks.append(text_section("No group can be formed from the open sign-ups right now."))
     for g in proposals.groups[:MAX_PROPOSALS]:
         mentor, mentees = g.members[0], g.members[1:]
-        hours = "\n".join(f"• {m.name} ({m.timezone}): {m.hours}" for m in g.members)
-        in_person = [f"{m.name} ({m.place})" for m in g.members if m.place]
-        text = (f"*{g.topic} · {g.mtype}*\nMentor: {mentor.name} (<@{mentor.user_id}>)\n"
-                f"Mentees: {', '.join(f'{m.name} (<@{m.user_id}>)' for m in mentees)}\n"
-                f"_Why:_ {'; '.join(g.reasons)}\n*Common hours, in each member's zone*\n{hours}"
+        hours = "\n".join(f"• {escape(m.name)} ({escape(m.timezone)}): {escape(m.hours)}" for m in g.members)
+        in_person = [f"{escape(m.name)} ({escape(m.place)})" for m in g.members if m.place]
+        text = (f"*{escape(g.topic)} · {escape(g.mtype)}*\nMentor: {escape(mentor.name)} (<@{mentor.user_id}>)\n"
+                f"Mentees: {', '.join(f'{escape(m.name)} (<@{m.user_id}>)' for m in mentees)}\n"
+                f"_Why:_ {escape('; '.join(g.reasons))}\n*Common hours, in each member's zone*\n{hours}"
                 + (f"\nCould meet in person: {', '.join(in_person)}" if in_person else ""))
         value = json.dumps({"mentor": mentor.signup_id, "mentees": [m.signup_id for m in mentees], "topic": g.topic})
         blocks += [DividerBlock(), text_section(text), buttons(("Approve", "mentoring_approve", value))]
     if len(proposals.groups) > MAX_PROPOSALS:
         blocks.append(context(f"…and {len(proposals.groups) - MAX_PROPOSALS} more: approve these first."))
     if proposals.unmatched:
-        lines = "\n".join(f"• {u.name} (<@{u.user_id}>, {u.role}): {u.reason}" for u in proposals.unmatched)
+        lines = "\n".join(f"• {escape(u.name)} (<@{u.user_id}>, {u.role}): {escape(u.reason)}" for u in proposals.unmatched)
         blocks += [DividerBlock(), text_section(f"*Not matched*\n{lines}")]
     return render(blocks)
 
 
 def approved_text(done: Approved) -> str:
     g = done.group
-    return (f":white_check_mark: Created the private channel <#{g.channel_id}> (#{g.name}) for {g.mentor.name} and "
+    return (f":white_check_mark: Created the private channel <#{g.channel_id}> (#{escape(g.name)}) for "
+            f"{escape(g.mentor.name)} and "
             f"{len(g.members) - 1} mentees; the introduction is posted there.\n{_dates(g)}")
 
 
@@ -195,10 +199,10 @@ def report_blocks(report: Report) -> list[dict]:
     for r in report.groups[:MAX_REPORT_GROUPS]:
         g = r.group
         members = "\n".join(
-            f"• {p.name} ({p.role}): " + ("complete" + (f", certificate `{p.certificate}`" if p.certificate else "")
+            f"• {escape(p.name)} ({p.role}): " + ("complete" + (f", certificate `{p.certificate}`" if p.certificate else "")
                                            if p.complete else "missing " + ", ".join(c.key for c in p.missing))
             for p in r.progress)
-        blocks.append(text_section(f"*#{g.name}* <#{g.channel_id}> · cohort {g.cohort} · *{g.phase}* · "
+        blocks.append(text_section(f"*#{escape(g.name)}* <#{g.channel_id}> · cohort {g.cohort} · *{g.phase}* · "
                                    f"{r.meetings} meetings logged\n{_dates(g)}\n{members}"))
     if len(report.groups) > MAX_REPORT_GROUPS:
         blocks.append(context(f"…and {len(report.groups) - MAX_REPORT_GROUPS} older groups."))
@@ -208,7 +212,7 @@ def report_blocks(report: Report) -> list[dict]:
 def meeting_modal(group: GroupInfo, today: date) -> dict:
     mentees = [m.user_id for m in group.members if m.role == MENTEE]
     blocks = [
-        text_section(f"Log a meeting of *#{group.name}*. Choose only members of this group: "
+        text_section(f"Log a meeting of *#{escape(group.name)}*. Choose only members of this group: "
                      f"{', '.join(f'<@{m.user_id}>' for m in group.members)}."),
         InputBlock(block_id="date", label="Day of the meeting",
                    element=DatePickerElement(action_id="value", initial_date=today.isoformat())),

@@ -5,6 +5,7 @@ import asyncio
 
 from bot.common import timefmt
 from bot.common.errors import Refusal
+from bot.common.mrkdwn import escape
 from bot.common.people import no_email
 from bot.services import Services
 from handlers import registration_views as views
@@ -75,13 +76,14 @@ class Registration:
         if item is None:
             raise Refusal("You have no registration to cancel. `/training status` shows what you have.")
         before = self.services.clock() <= item.change_deadline or item.status == "waitlisted"
-        await cmd.answer(f"Cancel {item.event.title}?",
+        await cmd.answer(f"Cancel {escape(item.event.title)}?",
                          views.cancel_confirm_blocks(item.event.title, item.registration_id, before))
 
     async def cancel_confirm(self, act: Action) -> None:
         await act.ack_now()
         done = await self.reg.cancel(act.user_id, act.number())
-        await act.replace(CANCELLED_TEXT[done.outcome].format(title=done.event.title, email=self.settings.staff_email))
+        await act.replace(CANCELLED_TEXT[done.outcome].format(title=escape(done.event.title),
+                                                              email=self.settings.staff_email))
 
     async def cancel_keep(self, act: Action) -> None:
         await act.ack_now()
@@ -111,7 +113,7 @@ class Registration:
     # ---- organisation contacts and staff --------------------------------------------------------------------
     async def seats(self, cmd: Command) -> None:
         report = await self.admin.seats(cmd.user_id, cmd.args[0] if cmd.args else None)
-        await cmd.answer(f"Seats of {report.organisation}: {report.left} left", views.seats_blocks(report))
+        await cmd.answer(f"Seats of {escape(report.organisation)}: {report.left} left", views.seats_blocks(report))
 
     async def roster(self, cmd: Command) -> None:
         if len(cmd.args) != 1:
@@ -124,7 +126,8 @@ class Registration:
         if trainee is None:
             raise Refusal("Usage: `/training admin no-show EVENT @user`")
         name = await self.admin.mark_no_show(cmd.user_id, cmd.args[0], trainee)
-        await cmd.answer(f"{name} is marked as a no-show at `{cmd.args[0]}`; the seat stays used. They can ask to "
+        await cmd.answer(f"{escape(name)} is marked as a no-show at `{escape(cmd.args[0])}`; the seat stays used. "
+                         "They can ask to "
                          f"re-register within {self.settings.reregister_window_days} days of the end.")
 
     async def cancel_event(self, cmd: Command) -> None:
@@ -137,7 +140,7 @@ class Registration:
         await act.ack_now()
         value = act.json()
         done = await self.admin.cancel_event(act.user_id, str(value.get("slug")), str(value.get("reason") or ""))
-        await act.replace(f"*{done.title}* is cancelled; {done.told} people were told by DM.")
+        await act.replace(f"*{escape(done.title)}* is cancelled; {done.told} people were told by DM.")
 
 
 def register(boundary: Boundary, services: Services) -> Registration:

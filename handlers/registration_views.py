@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.common import timefmt
-from bot.common.mrkdwn import escape
+from bot.common.mrkdwn import escape, quote
 from bot.common.people import Profile
 from bot.registration.admin import Roster, SeatsReport
 from bot.registration.seat_moves import MoveChoice, MoveResult, RequestView, SeatMoveService
@@ -65,10 +65,11 @@ def register_modal(events: list[EventSummary], profile: Profile, tz: ZoneInfo, c
 
 def registered_view(done: Registered) -> dict:
     if done.status == "waitlisted":
-        text = (f":hourglass: *{done.event.title}* is full: you are on its waiting list at position "
+        text = (f":hourglass: *{escape(done.event.title)}* is full: you are on its waiting list at position "
                 f"*{done.position}*. I'll DM you if a seat frees up.")
     else:
-        text = (f":white_check_mark: You are registered for *{done.event.title}* with {done.organisation}'s seat. "
+        text = (f":white_check_mark: You are registered for *{escape(done.event.title)}* with "
+                f"{escape(done.organisation)}'s seat. "
                 "Check your DMs for the sessions in your time zone, how to prepare, and a calendar file.")
     return View(type="modal", title="Registered", close="Done", blocks=[text_section(text)]).to_dict()
 
@@ -90,7 +91,7 @@ def status_blocks(items: list[StatusItem], tz: ZoneInfo) -> list[dict]:
         state = labels.get(item.status, item.status)
         if item.position:
             state += f" (position {item.position})"
-        lines = [f"*{e.title}* `{e.slug}` — {state}",
+        lines = [f"*{escape(e.title)}* `{e.slug}` — {state}",
                  f"First session {timefmt.when(e.first_start, tz)}",
                  f"Cancel or move until {timefmt.when(item.change_deadline, tz)}",
                  f"Checkout deadline {timefmt.day(item.checkout_deadline, tz)}"]
@@ -102,7 +103,7 @@ def cancel_confirm_blocks(title: str, registration_id: int, before_deadline: boo
     consequence = ("Your seat goes back to your organisation and to the next person waiting." if before_deadline
                    else "The registration deadline has passed: your organisation's seat will be forfeited "
                         "unless staff move it to another event.")
-    return render([text_section(f"Cancel your registration for *{title}*?\n{consequence}"),
+    return render([text_section(f"Cancel your registration for *{escape(title)}*?\n{consequence}"),
                    buttons(("Yes, cancel it", "cancel_confirm", str(registration_id)),
                            ("Keep it", "cancel_keep", str(registration_id)))])
 
@@ -110,7 +111,7 @@ def cancel_confirm_blocks(title: str, registration_id: int, before_deadline: boo
 def transfer_modal(choice: MoveChoice, tz: ZoneInfo) -> dict:
     what = ("Move your seat" if choice.kind == "transfer"
             else "You missed the event: ask staff to re-register you with the same code")
-    blocks = [text_section(f"{what} from *{choice.current.title}*. Before the registration deadline and with room "
+    blocks = [text_section(f"{what} from *{escape(choice.current.title)}*. Before the registration deadline and with room "
                            "in the new event it happens at once; otherwise staff decide."),
               InputBlock(block_id="target", label="New event", element=_event_select(choice.targets, tz, None))]
     return View(type="modal", callback_id="transfer_submit", title="Move my seat", submit="Move",
@@ -120,7 +121,8 @@ def transfer_modal(choice: MoveChoice, tz: ZoneInfo) -> dict:
 
 def moved_view(result: MoveResult, staff_channel_set: bool, staff_email: str) -> dict:
     if result.moved:
-        text = f":white_check_mark: Your seat moved to *{result.target.title}*. Check your DMs for the new sessions."
+        text = (f":white_check_mark: Your seat moved to *{escape(result.target.title)}*. "
+                "Check your DMs for the new sessions.")
     elif staff_channel_set:
         text = "Your request went to staff, who approve or refuse it; you'll get their answer by DM."
     else:
@@ -137,19 +139,20 @@ def staff_request_blocks(view: RequestView) -> list[dict]:
 
 
 def seats_blocks(r: SeatsReport) -> list[dict]:
-    lines = [f"*{r.organisation}* ({r.level.capitalize()}, code `{r.code}`)",
+    lines = [f"*{escape(r.organisation)}* ({escape(r.level.capitalize())}, code `{escape(r.code)}`)",
              f"Agreement {r.membership_start:%-d %b %Y} – {r.membership_end:%-d %b %Y}",
              f"Seats: {r.total} = {r.contracted} contracted + {r.additional} additional + {r.rolled_in} rolled in"
              + (f"; {r.rolled_out} rolled out" if r.rolled_out else ""),
              f"Used: {r.used} ({r.active} registered, {r.no_show} no-show, {r.forfeited} forfeited) · *Left: {r.left}*"]
-    holders = "\n".join(f"• {h.name} — `{h.event_slug}` ({h.status.replace('_', '-')})" for h in r.holders[:80])
+    holders = "\n".join(f"• {escape(h.name)} — `{h.event_slug}` ({h.status.replace('_', '-')})" for h in r.holders[:80])
     blocks = [text_section("\n".join(lines)), text_section("*Who holds which seat*\n" + (holders or "Nobody yet."))]
     return render(blocks)
 
 
 def roster_blocks(r: Roster) -> list[dict]:
     def lines(rows):
-        return "\n".join(f"{i}. {x.name} <{x.email or 'no email'}> — {x.organisation} ({x.status})"
+        return "\n".join(f"{i}. {escape(x.name)} &lt;{escape(x.email or 'no email')}&gt; — {escape(x.organisation)} "
+                         f"({x.status})"
                          for i, x in enumerate(rows, 1)) or "None."
     return render([HeaderBlock(text=f"Roster: {r.slug}"[:150]),
                    text_section(f"*Registered* ({sum(x.status == 'active' for x in r.registered)} of {r.capacity})\n"
@@ -159,6 +162,6 @@ def roster_blocks(r: Roster) -> list[dict]:
 
 def cancel_event_confirm_blocks(r: Roster, reason: str) -> list[dict]:
     value = json.dumps({"slug": r.slug, "reason": reason})[:2000]
-    return render([text_section(f"Cancel *{r.title}* (`{r.slug}`)? {len(r.registered)} registered and "
-                                f"{len(r.waiting)} waiting will be told at once, with this reason:\n>{reason}"),
+    return render([text_section(f"Cancel *{escape(r.title)}* (`{r.slug}`)? {len(r.registered)} registered and "
+                                f"{len(r.waiting)} waiting will be told at once, with this reason:\n{quote(reason)}"),
                    buttons(("Cancel the event", "cancel_event_confirm", value), ("Keep it", "cancel_keep", r.slug))])

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.common.errors import Refusal
+from bot.common.mrkdwn import unescape
 from bot.slack.gateway import SlackGateway
 from handlers.blocks import buttons, render, text_section
 from handlers.words import split_args
@@ -168,12 +169,14 @@ class Submission:
         await self.ack()
 
     async def fail(self, message: str, block: str | None = None) -> None:
-        """Inline, on the field it is about (or the form's main field) while the form is open; by DM after."""
+        """Inline, on the field it is about (or the form's main field) while the form is open; by DM after.
+        The message is mrkdwn; an inline error is plain text, so what was escaped in it is shown as typed."""
         if self.acked:
             await self.gateway.post(self.user_id, message)
             return
         self.acked = True
-        await self.ack(response_action="errors", errors={block if block in self.values else self.main_field: message})
+        await self.ack(response_action="errors",
+                       errors={block if block in self.values else self.main_field: unescape(message)})
 
 
 @dataclass

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.common import people, roles
 from bot.common.errors import Refusal
-from bot.common.mrkdwn import quote
+from bot.common.mrkdwn import escape, quote
 from bot.common.people import Profile
 from bot.config import Settings
 from bot.registration import queries as q
@@ -320,12 +320,12 @@ def _title(event: Event | None) -> str:
 
 
 def _about(view: RequestView) -> str:
-    return f"for *{view.event_title}*" if view.event_slug else "(not registered for an event yet)"
+    return f"for *{escape(view.event_title)}*" if view.event_slug else "(not registered for an event yet)"
 
 
 def _headline(view: RequestView) -> str:
     """Notification text of the staff message: who and which event, never what was asked."""
-    return f"Accommodation request #{view.id} from {view.requester_name} ({view.event_title}): {view.label}"
+    return f"Accommodation request #{view.id} from {escape(view.requester_name)} ({escape(view.event_title)}): {view.label}"
 
 
 def _expired(request: Request, now: datetime, keep: timedelta) -> bool:

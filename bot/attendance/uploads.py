@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.attendance.service import AttendanceService
 from bot.common.errors import InputError, Refusal
+from bot.common.mrkdwn import escape
 from bot.slack.errors import reason
 from bot.slack.gateway import SlackGateway
 
@@ -38,12 +39,12 @@ class UploadImporter:
         slug = await self._event_for(user_id, name)
         size = int(info.get("size") or 0)
         if size > MAX_UPLOAD:
-            raise Refusal(f"`{name}` is larger than 20 MB; that is not a Zoom participant report.")
+            raise Refusal(f"`{escape(name)}` is larger than 20 MB; that is not a Zoom participant report.")
         data = await self._download(info, name, size)
         try:
             summary = await self.attendance.import_files(slug, [(name, data)], None, user_id)
         except InputError as exc:
-            raise Refusal(f":x: Nothing was imported. {exc}") from None
+            raise Refusal(f":x: Nothing was imported. {escape(str(exc))}") from None
         report = await self.attendance.report(slug)
         return Imported(slug, str(summary), sum(t.absent for t in report.trainees),
                         sum(t.at_risk for t in report.trainees), len(report.unmatched))
@@ -54,7 +55,7 @@ class UploadImporter:
             raise Refusal("Only trainers can import attendance; you train no event here.")
         named = [slug for slug in events if slug in name]
         if len(named) != 1 and len(events) > 1:
-            raise Refusal(f"Which event is `{name}` for? You train {', '.join(f'`{e}`' for e in events[:10])}: "
+            raise Refusal(f"Which event is `{escape(name)}` for? You train {', '.join(f'`{e}`' for e in events[:10])}: "
                           "put the event's slug in the file name and send it again.")
         return named[0] if named else events[0]
 
@@ -63,9 +64,10 @@ class UploadImporter:
             return await self.gateway.download(str(info.get("url_private_download") or ""), MAX_UPLOAD,
                                                expected=size or None)
         except ValueError as exc:  # too large, or incomplete
-            raise Refusal(f"`{name}` did not arrive whole ({exc}), so nothing was imported. Please send it "
+            raise Refusal(f"`{escape(name)}` did not arrive whole ({escape(str(exc))}), so nothing was imported. "
+                          "Please send it "
                           "again.") from None
         except Exception as exc:  # noqa: BLE001 - a failed download changes nothing
             log.warning("downloading %s failed: %s", name, type(exc).__name__)
-            raise Refusal(f"I could not download `{name}` from Slack ({type(exc).__name__}), so nothing was "
+            raise Refusal(f"I could not download `{escape(name)}` from Slack ({type(exc).__name__}), so nothing was "
                           "imported. Please send it again.") from None

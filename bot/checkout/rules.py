@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.common.errors import Refusal
+from bot.common.mrkdwn import is_web_url
 
 TRAINING, WELCOME, GET_INVOLVED, DEMO = "training", "welcome_session", "get_involved", "teaching_demo"
 STEPS = (TRAINING, WELCOME, GET_INVOLVED, DEMO)
@@ -120,10 +121,10 @@ def check_get_involved(form: GetInvolvedForm, today: date) -> GetInvolvedForm:
 def _url_problem(url: str, github: bool) -> str | None:
     if len(url) > MAX_URL:
         return f"That link is longer than {MAX_URL} characters."
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme not in ("http", "https") or "." not in host or " " in url:
-        return "That is not a web link (it should look like https://…)."
+    parts = urlsplit(url) if is_web_url(url) else None
+    host = (parts.hostname or "").lower() if parts else ""
+    if "." not in host:
+        return "That is not a web link (it should look like https://…, without spaces, <, > or |)."
     if not github:
         return None
     owner = parts.path.strip("/").split("/")

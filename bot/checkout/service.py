@@ -35,7 +35,7 @@ from bot.checkout.data import (
 from bot.checkout.report import CheckoutReport, ReportLine, figures
 from bot.common import people, roles, timefmt
 from bot.common.errors import InputError, NotAllowed, Refusal
-from bot.common.mrkdwn import escape
+from bot.common.mrkdwn import escape, link, quote
 from bot.config import Settings
 from bot.registration import queries as q
 from bot.slack.board import StaffBoard
@@ -90,7 +90,7 @@ class CheckoutService:
         if summary is None:
             raise Refusal("You have no Instructor Training registration. `/training calendar` shows the events.")
         if not summary.started:
-            raise Refusal(f"Your checkout starts once {summary.event_title} has ended.")
+            raise Refusal(f"Your checkout starts once {escape(summary.event_title)} has ended.")
         if summary.submission_mode is None:
             raise Refusal(rules.no_submission_reason(summary.state_of(rules.GET_INVOLVED)))
         return summary
@@ -252,7 +252,7 @@ class CheckoutService:
                                     new_deadline=new, granted_by=actor))
             tz = timefmt.zone(reg.person.timezone)
             self._tell(s, reg,
-                       f":calendar: Your checkout deadline for *{reg.event.title}* is extended by {months} months "
+                       f":calendar: Your checkout deadline for *{escape(reg.event.title)}* is extended by {months} months "
                        f"(granted by <@{actor}>): it is now *{timefmt.day(new, tz)}*. "
                        "`/training checkout` shows your steps.")
         return Extended(reg.person.name, months, new, new == cap)
@@ -408,10 +408,10 @@ class CheckoutService:
 
     async def _require_open(self, s: AsyncSession, reg: Registration) -> None:
         if q.last_end(reg.event) > self.clock():
-            raise Refusal(f"{reg.person.name}'s training has not ended: checkout starts after it.")
+            raise Refusal(f"{escape(reg.person.name)}'s training has not ended: checkout starts after it.")
         cert = await self._certificate(s, reg.id)
         if cert is not None:
-            raise Refusal(f"{reg.person.name} is already certified (certificate {cert.code}, "
+            raise Refusal(f"{escape(reg.person.name)} is already certified (certificate {cert.code}, "
                           f"{cert.issued_on:%-d %b %Y}); their checkout can no longer change.")
 
     def _record(self, row: CheckoutStep, state: str, notes: str | None, actor: str) -> None:
@@ -561,10 +561,10 @@ def _extension_view(x: CheckoutExtension) -> ExtensionView:
 
 def _evaluation_text(step: str, state: str, notes: str | None, actor: str, event_title: str) -> str:
     icon = {rules.PASSED: ":white_check_mark:", rules.FAILED: ":x:", rules.ASKED_TO_REPEAT: ":repeat:"}[state]
-    text = (f"{icon} Your checkout step *{rules.STEP_LABELS[step]}* ({event_title}) is now "
+    text = (f"{icon} Your checkout step *{rules.STEP_LABELS[step]}* ({escape(event_title)}) is now "
             f"*{rules.STATE_LABELS[state]}* (by <@{actor}>).")
     if notes:
-        text += f"\n>{notes}"
+        text += f"\n{quote(notes)}"
     if state == rules.ASKED_TO_REPEAT:
         text += ("\nYou can submit it again with `/training checkout`." if step == rules.GET_INVOLVED
                  else "\nPlease take part in it again; your trainers will record it.")
@@ -573,13 +573,13 @@ def _evaluation_text(step: str, state: str, notes: str | None, actor: str, event
 
 def describe_submission(sub: SubmissionView) -> str:
     """The staff-channel text of a Get Involved submission."""
-    lines = [f"*Get Involved* from {sub.trainee}" + (f" (<@{sub.trainee_user_id}>)" if sub.trainee_user_id else "")
+    lines = [f"*Get Involved* from {escape(sub.trainee)}" + (f" (<@{sub.trainee_user_id}>)" if sub.trainee_user_id else "")
              + f", `{sub.event_slug}`" + (" — edited" if sub.edited else ""),
              f"{rules.KINDS.get(sub.kind, sub.kind)} on {sub.day:%-d %b %Y}"]
     if sub.url:
-        lines.append(sub.url)
+        lines.append(link(sub.url))
     if sub.notes:
-        lines.append(f">{sub.notes[:1500]}")
+        lines.append(quote(sub.notes))
     return "\n".join(lines)
 
 
@@ -590,6 +590,6 @@ def _certificate_message(user_id: str, cert: CertificateView) -> Message:
 
     pdf = render_certificate(cert.kind_label, cert.name, cert.issued_on, cert.code,
                              details="has completed The Carpentries Instructor Training and its checkout")
-    return Message(user_id, f":tada: Congratulations, {cert.name}: you are a certified {cert.kind_label}! Here is "
+    return Message(user_id, f":tada: Congratulations, {escape(cert.name)}: you are a certified {cert.kind_label}! Here is "
                             f"your certificate; its verification code is *{cert.code}*.", action="upload",
                    file_name=f"certificate-{cert.code}.pdf", file=pdf, origin="certificate")

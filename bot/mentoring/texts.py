@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from bot.common.mrkdwn import escape
 from bot.mentoring.rules import MIN_MEETINGS, RunDates
 
 COC_URL = "https://docs.carpentries.org/policies/coc/"
@@ -58,14 +59,14 @@ def introduction(topic: str, mtype: str, members: list[IntroMember], dates: RunD
     mentor = next(m for m in members if m.role == "mentor")
     mentees = [m for m in members if m.role == "mentee"]
     bullets = "\n".join
-    return f""":wave: *Welcome to your mentoring group!* {topic} · {mtype}
+    return f""":wave: *Welcome to your mentoring group!* {escape(topic)} · {escape(mtype)}
 Mentor: <@{mentor.user_id}> · Mentees: {", ".join(f"<@{m.user_id}>" for m in mentees)}
 
 *Goals*
-{bullets(f"• <@{m.user_id}>: {m.goals or '_not given yet: please share them here_'}" for m in members)}
+{bullets(f"• <@{m.user_id}>: {escape(m.goals) or '_not given yet: please share them here_'}" for m in members)}
 
 *When you can all meet* (everyone's weekly hours in common, in each person's time zone)
-{bullets(f"• <@{m.user_id}> ({m.timezone}): {m.hours}" for m in members)}
+{bullets(f"• <@{m.user_id}> ({escape(m.timezone)}): {escape(m.hours)}" for m in members)}
 
 *Dates* ({weeks} weeks)
 • Start: {day(dates.start)}

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.common import roles, timefmt
 from bot.common.errors import NotAllowed, Refusal
+from bot.common.mrkdwn import escape
 from bot.config import Settings
 from bot.registration import calendar_files
 from bot.registration import queries as q
@@ -111,7 +112,7 @@ class RegistrationAdminService:
         if code:
             org = await s.scalar(select(Organisation).where(func.upper(Organisation.code) == code.upper()))
             if staff and org is None:
-                raise Refusal(f"No organisation has the code `{code}`.")
+                raise Refusal(f"No organisation has the code `{escape(code)}`.")
             if org is not None and (staff or await roles.has_role(s, user_id, roles.CONTACT,
                                                                   roles.organisation_scope(org.id))):
                 return org
@@ -128,7 +129,7 @@ class RegistrationAdminService:
     async def roster(self, user_id: str, slug: str) -> Roster:
         async with self.db.transaction() as s:
             await roles.require_staff(s, user_id, "see event rosters")
-            event = q.require_found(await s.scalar(select(Event).where(Event.slug == slug)), f"No event `{slug}`.")
+            event = q.require_found(await s.scalar(select(Event).where(Event.slug == slug)), f"No event `{escape(slug)}`.")
             regs = list(await s.scalars(select(Registration).where(
                 Registration.event_id == event.id, Registration.status.in_((ACTIVE, WAITLISTED, NO_SHOW, FORFEITED)))
                 .options(selectinload(Registration.person), selectinload(Registration.organisation))
@@ -148,7 +149,7 @@ class RegistrationAdminService:
                 Event.slug == slug, Registration.status == ACTIVE, Registration.person.has(slack_user_id=trainee))
                 .options(selectinload(Registration.person)))
             if reg is None:
-                raise Refusal(f"<@{trainee}> has no active registration for `{slug}`.")
+                raise Refusal(f"<@{trainee}> has no active registration for `{escape(slug)}`.")
             reg.status = NO_SHOW
             q.audit(s, reg, "no-show", ACTIVE, user_id)
             return reg.person.name
@@ -169,7 +170,7 @@ class RegistrationAdminService:
         now = self.clock()
         async with self.db.transaction() as s:
             await roles.require_staff(s, user_id, "cancel events")
-            event = q.require_found(await q.lock_event(s, slug), f"No event `{slug}`.")
+            event = q.require_found(await q.lock_event(s, slug), f"No event `{escape(slug)}`.")
             if event.status == "cancelled":
                 raise Refusal(f"`{slug}` is already cancelled.")
             event.status, event.cancel_reason = "cancelled", reason

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.common import people, roles, timefmt
 from bot.common.errors import Refusal
+from bot.common.mrkdwn import escape
 from bot.config import Settings
 from bot.registration import announce, calendar_files
 from bot.registration import queries as q
@@ -163,11 +164,11 @@ class SeatMoveService:
                           f" at `{reg.event.slug}`. Refuse it instead.")
         target = await q.lock_event_id(s, request.target_event_id)
         if await q.active_count(s, target.id) >= target.capacity:
-            raise Refusal(f"{target.title} is full: free a seat there first, or refuse the request.")
+            raise Refusal(f"{escape(target.title)} is full: free a seat there first, or refuse the request.")
         if reg.status not in SEAT_USING and reg.organisation_id is not None:
             org = await q.lock_organisation(s, reg.organisation_id)
             if org.total_seats - org.rolled_out_seats - await seats_used(s, org.id) <= 0:
-                raise Refusal(f"{org.name} has no seat left for this move: add seats first, or refuse the request.")
+                raise Refusal(f"{escape(org.name)} has no seat left for this move: add seats first, or refuse the request.")
         return reg, target
 
     async def withdraw_pending(self, s: AsyncSession, registration_id: int, actor: str) -> None:
@@ -212,14 +213,14 @@ class SeatMoveService:
     def _outcome_text(self, view: RequestView) -> str:
         what = "move your seat" if view.kind == "transfer" else "re-register you"
         if view.status == "approved":
-            return (f":white_check_mark: Staff approved your request to {what} to *{view.to_title}* "
+            return (f":white_check_mark: Staff approved your request to {what} to *{escape(view.to_title)}* "
                     f"(`{view.to_slug}`). `/training status` shows your registration.")
-        return (f"Staff could not {what} to *{view.to_title}*. Email {self.settings.staff_email} to talk it "
+        return (f"Staff could not {what} to *{escape(view.to_title)}*. Email {self.settings.staff_email} to talk it "
                 f"through, or pick another event with `/training transfer`.")
 
     @staticmethod
     def describe(view: RequestView) -> str:
         kind = "Seat transfer" if view.kind == "transfer" else "Re-registration after a missed event"
-        return (f"*{kind}* for <@{view.requester}> ({view.requester_name}, {view.organisation}): "
-                f"{view.from_title} (`{view.from_slug}`) → {view.to_title} (`{view.to_slug}`)")
+        return (f"*{kind}* for <@{view.requester}> ({escape(view.requester_name)}, {escape(view.organisation)}): "
+                f"{escape(view.from_title)} (`{view.from_slug}`) → {escape(view.to_title)} (`{view.to_slug}`)")
 

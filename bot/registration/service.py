@@ -179,21 +179,21 @@ class RegistrationService:
 
     def _check_code(self, org: Organisation | None, code: str, now: datetime) -> None:
         if org is None:
-            raise WrongCode(f"`{code}` is not a registration code we know. Check it with your organisation's "
+            raise WrongCode(f"`{escape(code)}` is not a registration code we know. Check it with your organisation's "
                           f"contact, or email {self.settings.staff_email}.", "code")
         grace = timedelta(days=self.settings.code_grace_days)
         today = now.date()
         if today < org.membership_start - grace:
-            raise Refusal(f"Code {org.code} becomes valid on {org.membership_start - grace:%-d %b %Y} "
-                          f"({self.settings.code_grace_days} days before {org.name}'s agreement starts).", "code")
+            raise Refusal(f"Code {escape(org.code)} becomes valid on {org.membership_start - grace:%-d %b %Y} "
+                          f"({self.settings.code_grace_days} days before {escape(org.name)}'s agreement starts).", "code")
         if today > org.membership_end + grace:
-            raise Refusal(f"Code {org.code} expired on {org.membership_end + grace:%-d %b %Y}. Ask your "
+            raise Refusal(f"Code {escape(org.code)} expired on {org.membership_end + grace:%-d %b %Y}. Ask your "
                           f"organisation's contact about renewing, or email {self.settings.staff_email}.", "code")
 
     def _check_open(self, event: Event, now: datetime, tz) -> None:
         deadline = q.change_deadline(event, self.settings.registration_close_days)
         if now > deadline:
-            raise Refusal(f"Registration for {event.title} closed on {timefmt.when(deadline, tz)} "
+            raise Refusal(f"Registration for {escape(event.title)} closed on {timefmt.when(deadline, tz)} "
                           f"({self.settings.registration_close_days} days before it starts). Pick a later event, "
                           f"or email {self.settings.staff_email} if you need this one.", "event")
 
@@ -204,13 +204,13 @@ class RegistrationService:
         if held.event_id == event.id:
             where = "on its waiting list" if held.status == WAITLISTED else "registered"
             raise Refusal(f"You are already {where} for this event; `/training status` shows it.", "event")
-        raise Refusal(f"You already hold a place at {held.event.title} (`{held.event.slug}`): one seat per person "
+        raise Refusal(f"You already hold a place at {escape(held.event.title)} (`{held.event.slug}`): one seat per person "
                       f"at a time. Use `/training transfer` to move it, or `/training cancel` first.", "event")
 
     async def _check_org_seats(self, s: AsyncSession, org: Organisation) -> None:
         left = org.total_seats - org.rolled_out_seats - await seats_used(s, org.id)
         if left <= 0:
-            raise Refusal(f"All {org.total_seats} training seats of {org.name} are used. Ask your organisation's "
+            raise Refusal(f"All {org.total_seats} training seats of {escape(org.name)} are used. Ask your organisation's "
                           f"contact; staff ({self.settings.staff_email}) may be able to add seats.", "code")
 
     async def _summary(self, s: AsyncSession, event: Event) -> EventSummary:
@@ -226,7 +226,7 @@ class RegistrationService:
                 raise Refusal("You have no registration to cancel (it may already be cancelled).")
             event = await q.lock_event_id(s, reg.event_id)
             if now >= q.first_start(event):
-                raise Refusal(f"{event.title} has started, so it can no longer be cancelled. Tell your trainers, "
+                raise Refusal(f"{escape(event.title)} has started, so it can no longer be cancelled. Tell your trainers, "
                               f"or email {self.settings.staff_email}.")
             before = reg.status
             if reg.status == WAITLISTED:
@@ -236,11 +236,9 @@ class RegistrationService:
                 await self._promote(s, event)
             else:
                 reg.status, outcome = FORFEITED, "forfeited"
-                org = reg.organisation.name if reg.organisation else "their organisation"
-                self.outbox.add(s, to_staff(
-                    f":warning: {person.name} cancelled {event.title} (`{event.slug}`) after the registration "
-                    f"deadline; the seat of {org} is forfeited unless staff move it "
-                    f"(`/training admin roster {event.slug}`).", origin="registration"))
+                org = reg.organisation.name if reg.organisation else None
+                self.outbox.add(s, to_staff(texts.forfeited(person.name, event.title, event.slug, org),
+                                            origin="registration"))
             q.audit(s, reg, "cancel", before, user_id, detail=outcome)
             removal = await calendar_files.cancellation(s, person.id, user_id, event, now)
             if removal:
@@ -272,6 +270,5 @@ class RegistrationService:
         count = await q.cancellations(s, person.id)  # autoflush has written this cancellation
         if count > self.settings.cancel_flag_limit and not person.flagged:
             person.flagged = True
-            self.outbox.add(s, to_staff(
-                f":triangular_flag_on_post: {person.name} ({person.email or person.slack_user_id}) has registered "
-                f"and cancelled {count} times. Staff may bar further registrations.", origin="registration"))
+            self.outbox.add(s, to_staff(texts.serial_canceller(person.name, person.email or person.slack_user_id, count),
+                                        origin="registration"))

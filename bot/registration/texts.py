@@ -32,8 +32,8 @@ def joining(event: EventSummary, zoom_url: str | None) -> str:
 def where(event: EventSummary, zoom_url: str | None = None) -> str:
     if event.format == "online":
         return f"Online, on Zoom — {joining(event, zoom_url)}"
-    facts = "".join(f"\n  • {fact}" for fact in event.accessibility)
-    return f"In person at {event.location}" + (f"\n  Accessibility:{facts}" if facts else "")
+    facts = "".join(f"\n  • {escape(fact)}" for fact in event.accessibility)
+    return f"In person at {escape(event.location or '')}" + (f"\n  Accessibility:{facts}" if facts else "")
 
 
 def sessions(event: EventSummary, tz: ZoneInfo) -> str:
@@ -42,7 +42,7 @@ def sessions(event: EventSummary, tz: ZoneInfo) -> str:
 
 def registered(event: EventSummary, tz: ZoneInfo, zoom_url: str | None, close_days: int) -> str:
     return (
-        f":white_check_mark: You are registered for *{event.title}* (`{event.slug}`).\n\n"
+        f":white_check_mark: You are registered for *{escape(event.title)}* (`{event.slug}`).\n\n"
         f"*Sessions* (your time zone, {tz.key}):\n{sessions(event, tz)}\n\n"
         f"*Where:* {where(event, zoom_url)}\n\n{PREPARE}\n\n"
         f"*Need to change?* `/training cancel` or `/training transfer` until "
@@ -53,7 +53,7 @@ def registered(event: EventSummary, tz: ZoneInfo, zoom_url: str | None, close_da
 
 
 def waitlisted(event: EventSummary, position: int) -> str:
-    return (f":hourglass: *{event.title}* is full, so you are on its waiting list at position *{position}*. "
+    return (f":hourglass: *{escape(event.title)}* is full, so you are on its waiting list at position *{position}*. "
             f"If a seat frees up before registration closes you get it automatically and I'll tell you here. "
             f"`/training status` shows your place; `/training cancel` leaves the list.")
 
@@ -63,21 +63,34 @@ def promoted(event: EventSummary, tz: ZoneInfo, zoom_url: str | None, close_days
 
 
 def event_cancelled(event_title: str, reason: str, alternatives: list[EventSummary], tz: ZoneInfo) -> str:
-    options = "\n".join(f"• *{e.title}* (`{e.slug}`), {timefmt.day(e.first_start, tz)}, {e.seats_left} seats left"
+    options = "\n".join(f"• *{escape(e.title)}* (`{e.slug}`), {timefmt.day(e.first_start, tz)}, {e.seats_left} seats left"
                         for e in alternatives[:5]) or "• No other event has room right now; new dates come soon."
-    return (f":warning: *{event_title}* has been cancelled: {reason}\n"
+    return (f":warning: *{escape(event_title)}* has been cancelled: {escape(reason)}\n"
             f"Your organisation's seat is returned. Events with room:\n{options}\n"
             f"Register again with `/training register`.")
 
 
 def join_link(event: EventSummary, tz: ZoneInfo) -> str:
-    return (f":link: The Zoom link for *{event.title}* (`{event.slug}`), starting "
+    return (f":link: The Zoom link for *{escape(event.title)}* (`{event.slug}`), starting "
             f"{timefmt.when(event.first_start, tz)}: {escape(event.zoom_join_url or '')}\n"
             "Use it for every session; App Home shows it too.")
 
 
 def sessions_changed(event: EventSummary, tz: ZoneInfo, with_file: bool) -> str:
     file = "\nThe calendar file attached here moves the sessions in your calendar." if with_file else ""
-    return (f":calendar: The sessions of *{event.title}* (`{event.slug}`) have changed. They are now "
+    return (f":calendar: The sessions of *{escape(event.title)}* (`{event.slug}`) have changed. They are now "
             f"(your time zone, {tz.key}):\n{sessions(event, tz)}\n*Where:* {where(event, event.zoom_join_url)}\n"
             f"If the new times do not work for you, `/training transfer` or `/training cancel`.{file}")
+
+
+def forfeited(name: str, title: str, slug: str, organisation: str | None) -> str:
+    """For staff: a seat given up after the registration deadline."""
+    org = escape(organisation) if organisation else "their organisation"
+    return (f":warning: {escape(name)} cancelled {escape(title)} (`{slug}`) after the registration deadline; the seat "
+            f"of {org} is forfeited unless staff move it (`/training admin roster {slug}`).")
+
+
+def serial_canceller(name: str, contact: str, count: int) -> str:
+    """For staff: someone who keeps registering and cancelling."""
+    return (f":triangular_flag_on_post: {escape(name)} ({escape(contact)}) has registered and cancelled {count} "
+            "times. Staff may bar further registrations.")

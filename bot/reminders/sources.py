@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.checkout.data import CheckoutDeadline
 from bot.common import roles
+from bot.common.mrkdwn import escape
 from bot.config import Settings
 from bot.registration.rules import seats_used
 from bot.reminders import texts
@@ -158,11 +159,11 @@ def mentoring_reminders(groups: list, coordinators: list[tuple[str, str | None]]
                              texts.mentoring_end(info.name), None))
         if g.slide_missing:
             missing.setdefault(("slide", dates.showcase - timedelta(days=3)), []).append(
-                f"• {info.name} (<#{channel}>): no showcase slide yet")
+                f"• {escape(info.name)} (<#{channel}>): no showcase slide yet")
         if g.survey_missing:
             people = ", ".join(f"<@{u}>" for u in g.survey_missing[:10])
             missing.setdefault(("survey", dates.end + timedelta(days=7)), []).append(
-                f"• {info.name}: end survey missing from {people}")
+                f"• {escape(info.name)}: end survey missing from {people}")
     for (what, day), lines in missing.items():
         for user_id, tz_name in coordinators:
             out.append(Candidate(f"coordinator_{what}", user_id, day.isoformat(), at(day), at(day) + timedelta(days=7),

@@ -6,13 +6,14 @@ from zoneinfo import ZoneInfo
 
 from bot.common import timefmt
 from bot.common.plural import counted
+from bot.common.mrkdwn import cut, escape
 from bot.registration.texts import PREPARE, sessions, where
 from bot.training_calendar.events import EventSummary
 
 
 def prepare_reminder(event: EventSummary, tz: ZoneInfo, zoom_url: str | None, at: datetime) -> str:
     """`at`: when it is sent; late (a registration days before, a sweep that was down) it says how soon."""
-    return (f":books: *{event.title}* starts {_how_soon(event.first_start, at, tz)}, on "
+    return (f":books: *{escape(event.title)}* starts {_how_soon(event.first_start, at, tz)}, on "
             f"{timefmt.when(event.first_start, tz)}.\n\n{PREPARE}\n\n"
             f"*Sessions:*\n{sessions(event, tz)}\n*Where:* {where(event, zoom_url)}\n"
             "Can't make it after all? `/training cancel` (the seat is forfeited after the deadline) or "
@@ -32,7 +33,7 @@ def _how_soon(start: datetime, at: datetime, tz: ZoneInfo) -> str:
 
 
 def day_before_reminder(event: EventSummary, tz: ZoneInfo, zoom_url: str | None) -> str:
-    return (f":wave: *{event.title}* starts tomorrow, {timefmt.when(event.first_start, tz)}.\n"
+    return (f":wave: *{escape(event.title)}* starts tomorrow, {timefmt.when(event.first_start, tz)}.\n"
             f"*Where:* {where(event, zoom_url)}\nJoin a few minutes early; missing more than one hour in total "
             "means you cannot certify, so tell your trainers at once if something comes up. "
             "`/training status` has your sessions.")
@@ -40,31 +41,33 @@ def day_before_reminder(event: EventSummary, tz: ZoneInfo, zoom_url: str | None)
 
 def checkout_reminder(title: str, deadline, days: int, tz: ZoneInfo) -> str:
     left = "tomorrow" if days == 1 else f"in {days} days"
-    return (f":hourglass_flowing_sand: Your checkout for *{title}* closes {left}, on {timefmt.day(deadline, tz)}. "
+    return (f":hourglass_flowing_sand: Your checkout for *{escape(title)}* closes {left}, on {timefmt.day(deadline, tz)}. "
             "Run `/training checkout` to see the steps still open (Welcome Session, Get Involved, Teaching Demo) "
             "and submit Get Involved there. Need more time? Ask staff for an extension before the deadline.")
 
 
 def unused_seats(org: str, code: str, left: int, months: int, upcoming: list[EventSummary], tz: ZoneInfo) -> str:
-    rooms = "\n".join(f"• *{e.title}* (`{e.slug}`), {timefmt.day(e.first_start, tz)}, {e.seats_left} seats left"
-                      for e in upcoming if e.seats_left)[:2500] or "• New dates are announced soon."
-    return (f":seat: {org} is {months} months into its membership year and has *{left}* training seats unused. "
+    rooms = cut("\n".join(f"• *{escape(e.title)}* (`{e.slug}`), {timefmt.day(e.first_start, tz)}, "
+                          f"{e.seats_left} seats left" for e in upcoming if e.seats_left), 2500) \
+        or "• New dates are announced soon."
+    return (f":seat: {escape(org)} is {months} months into its membership year and has *{left}* training seats unused. "
             "Training is recommended in the first six months, so trainees have time to certify and teach. "
-            f"Events with room:\n{rooms}\nTrainees register with `/training register {code}`; `/training seats` "
+            f"Events with room:\n{rooms}\nTrainees register with `/training register {escape(code)}`; `/training seats` "
             "shows who holds which seat.")
 
 
 def org_deadline(org: str, code: str, left: int, event: EventSummary, tz: ZoneInfo) -> str:
-    return (f":date: Registration for *{event.title}* (`{event.slug}`), where people from {org} hold seats, closes "
-            f"{timefmt.when(event.registration_closes, tz)}. {org} still has *{left}* unused seats; colleagues can "
-            f"join with `/training register {code}` while {event.seats_left} places are left.")
+    return (f":date: Registration for *{escape(event.title)}* (`{event.slug}`), where people from {escape(org)} "
+            "hold seats, closes "
+            f"{timefmt.when(event.registration_closes, tz)}. {escape(org)} still has *{left}* unused seats; colleagues can "
+            f"join with `/training register {escape(code)}` while {event.seats_left} places are left.")
 
 
 def session_report(slug: str, absent: list[str], at_risk: list[str], unmatched: int, fetched: bool) -> str:
     source = "" if fetched else " (from the reports imported so far; Zoom is not configured)"
     lines = [f":bar_chart: Attendance after today's session of `{slug}`{source}:"]
-    lines.append("Absent (more than the allowed time missed): " + (", ".join(absent) or "nobody"))
-    lines.append("At risk: " + (", ".join(at_risk) or "nobody"))
+    lines.append("Absent (more than the allowed time missed): " + (escape(", ".join(absent)) or "nobody"))
+    lines.append("At risk: " + (escape(", ".join(at_risk)) or "nobody"))
     if unmatched:
         lines.append(f"{unmatched} participants are unmatched: match them in `/attendance {slug}`.")
     lines.append(f"Details: `/attendance {slug}`.")
@@ -76,7 +79,7 @@ END_SURVEY = "https://goo.gl/forms/I36OUFXGAofLps8E3"
 
 
 def mentoring_midway(group: str, showcase) -> str:
-    return (f":compass: *{group}* is half way through. Mentors: join the mid-way touch base with the mentoring "
+    return (f":compass: *{escape(group)}* is half way through. Mentors: join the mid-way touch base with the mentoring "
             f"coordinator. Everyone: fill in the short mid-way survey ({MIDWAY_SURVEY}). The showcase is on "
             f"{showcase:%a %-d %b}; pick who will present your group's slide.")
 
@@ -90,10 +93,10 @@ def mentoring_showcase(group: str, showcase, days: int) -> str:
 
 
 def mentoring_end(group: str) -> str:
-    return (f":checkered_flag: *{group}* has reached the end of its run. Please fill in the post-programme survey "
+    return (f":checkered_flag: *{escape(group)}* has reached the end of its run. Please fill in the post-programme survey "
             f"({END_SURVEY}): it counts toward your certificate. `/mentoring status` shows what else is missing.")
 
 
 def coordinator_missing(lines: list[str]) -> str:
-    return (":clipboard: Mentoring groups still missing something:\n" + "\n".join(lines)[:2800]
+    return (":clipboard: Mentoring groups still missing something:\n" + cut("\n".join(lines), 2800)
             + "\nRecord them with `/mentoring admin slide @user` and `/mentoring admin mark @user survey`.")

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, select
 
+from bot.accommodation.service import MAX_TEXT
+from bot.common.mrkdwn import SECTION_LIMIT, escape, unescape
 from bot.common.people import Profile
 from storage.accommodation_models import AccommodationChange, AccommodationRequest
 from storage.outbox_models import PostedMessage
@@ -159,6 +161,21 @@ async def test_submission_goes_to_the_staff_channel_and_the_requesters_dm_only(a
         if SECRET in json.dumps(call.args):
             assert call.method == "chat.postMessage" and call.args["channel"] in ("C0STAFF", TRAINEE)
     assert not any(SECRET in json.dumps(r) for r in fake_slack.responses)
+
+
+async def test_a_long_text_full_of_markup_characters_reaches_staff_and_the_receipt_whole(app, fake_slack):
+    await setup(app, fake_slack)
+    text = ("Q&A <&> 5>4 & <!here> " * 200)[:MAX_TEXT].strip()
+    assert len(text) >= MAX_TEXT - 1 and len(escape(text)) > 2 * SECTION_LIMIT
+    await submit(app, TRAINEE, "hall", text)
+    posted = (await eventually(lambda: staff_posts(fake_slack)))[0]
+    sections = [b["text"]["text"] for b in blocks_of(posted) if b["type"] == "section"]
+    assert all(len(t) <= SECTION_LIMIT for t in sections)
+    quoted = [t for t in sections if t.startswith(">")]  # the request, one quoted piece per section
+    assert len(quoted) >= 3 and unescape("".join(t[1:] for t in quoted)) == text
+    assert "<!here>" not in message_text(posted)
+    dm = (await eventually(lambda: fake_slack.dms_to(TRAINEE)))[-1]
+    assert f"You wrote:\n>{escape(text)}\n" in dm
 
 
 async def test_form_errors_are_inline_and_store_nothing(app, fake_slack):

@@ -83,6 +83,8 @@ async def test_a_confirmation_slack_refused_is_sent_by_the_sweep_once_with_its_i
 async def test_submission_errors_are_inline_on_the_field(app, fake_slack, clock):
     await setup(app, fake_slack)
     assert (await submit_register(app, "U0P01", "small", "NOPE"))["errors"]["code"].startswith("`NOPE` is not")
+    # an inline error is plain text: what was typed shows as typed, not escaped
+    assert (await submit_register(app, "U0P01", "small", "<A&B>"))["errors"]["code"].startswith("`<A&B>` is not")
     assert "Code of Conduct" in (await submit_register(app, "U0P01", "small", "ORG-A", coc=False))["errors"]["coc"]
     assert "expired on 30 Aug 2025" in (await submit_register(app, "U0P01", "small", "OLD-1"))["errors"]["code"]
     closed = (await submit_register(app, "U0P01", "soon", "ORG-A"))["errors"]["event"]
