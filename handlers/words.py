@@ -5,7 +5,7 @@ import re
 import shlex
 
 from bot.common.errors import Refusal
-from bot.common.mrkdwn import escape
+from bot.common.mrkdwn import escape, unescape
 from bot.slack.gateway import SlackGateway
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -16,10 +16,13 @@ NAME = re.compile(r"^@([^\s@<>]+)$")
 
 
 def split_args(text: str | None) -> list[str]:
+    """The words typed, as typed: Slack (should_escape) sends `&`, `<`, `>` as entities, kept only inside its own
+    `<…>` tokens (mentions, channels, links), which the readers below take apart."""
     try:
-        return shlex.split(text or "")
+        words = shlex.split(text or "")
     except ValueError:
-        return (text or "").split()
+        words = (text or "").split()
+    return [w if w.startswith("<") and w.endswith(">") else unescape(w) for w in words]
 
 
 def mention(arg: str) -> str | None:

@@ -68,7 +68,7 @@ async def trainee_event_reminders(s: AsyncSession, settings: Settings, start: da
                              lambda tz, at, summary=summary, zoom=zoom: texts.prepare_reminder(summary, tz, zoom, at),
                              tz_name or "UTC"))
         out.append(Candidate("day_before", user_id, event.slug, day_before, first,
-                             lambda tz, _at, summary=summary, zoom=zoom: texts.day_before_reminder(summary, tz, zoom),
+                             lambda tz, at, summary=summary, zoom=zoom: texts.day_before_reminder(summary, tz, zoom, at),
                              tz_name or "UTC"))
     return out
 

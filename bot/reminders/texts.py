@@ -32,8 +32,10 @@ def _how_soon(start: datetime, at: datetime, tz: ZoneInfo) -> str:
     return f"{'tomorrow' if days == 1 else 'today'} ({soon})"
 
 
-def day_before_reminder(event: EventSummary, tz: ZoneInfo, zoom_url: str | None) -> str:
-    return (f":wave: *{escape(event.title)}* starts tomorrow, {timefmt.when(event.first_start, tz)}.\n"
+def day_before_reminder(event: EventSummary, tz: ZoneInfo, zoom_url: str | None, at: datetime) -> str:
+    """`at`: when it is sent, usually the day before; on the day itself (planned late) it says so."""
+    return (f":wave: *{escape(event.title)}* starts {_how_soon(event.first_start, at, tz)}, "
+            f"{timefmt.when(event.first_start, tz)}.\n"
             f"*Where:* {where(event, zoom_url)}\nJoin a few minutes early; missing more than one hour in total "
             "means you cannot certify, so tell your trainers at once if something comes up. "
             "`/training status` has your sessions.")

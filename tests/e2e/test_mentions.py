@@ -3,12 +3,14 @@ Slack's list arrives as `<@U…|handle>` (older clients) or `<@U…>`, and an em
 should_escape false (or typed without picking) a mention is plain `@handle`."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
 from storage.checkout_models import CheckoutExtension
 from storage.mentoring_models import MentoringMark
-from storage.models import Registration
+from storage.models import Event, Registration
 from tests.e2e.test_checkout import answer, setup, steps
 from tests.e2e.test_mentoring import NY, formed_group
 from tests.registration_fixtures import eventually
@@ -120,3 +122,21 @@ async def test_mentoring_admin_refuses_an_unknown_name(app, fake_slack):
         assert "I don't know anyone called @gracie" in body
     async with app.services.db.transaction() as s:
         assert list(await s.scalars(select(MentoringMark))) == []
+
+
+@pytest.mark.parametrize("sent", ["Venue &amp; date &lt;changed&gt;", "Venue & date <changed>"])
+async def test_typed_text_is_read_as_typed_in_both_escaping_modes(app, fake_slack, sent):
+    """should_escape true sends `&`, `<`, `>` as entities; false sends them as typed. Either way the reason is
+    stored as typed and shown escaped once."""
+    from tests.registration_fixtures import press, submit_register
+    from tests.registration_fixtures import setup as registration_setup
+
+    await registration_setup(app, fake_slack)
+    await submit_register(app, "U0P01", "small", "ORG-A")
+    _, body = await app.slash("/training", f"admin cancel-event small {sent}", "U0STAFF")
+    button = json.loads(body)["blocks"][1]["elements"][0]
+    await press(app, "U0STAFF", "cancel_event_confirm", button["value"])
+    note = (await eventually(lambda: [d for d in fake_slack.dms_to("U0P01") if "cancelled" in d]))[-1]
+    assert "Venue &amp; date &lt;changed&gt;" in note and "&amp;amp;" not in note and "<changed>" not in note
+    async with app.services.db.read() as s:
+        assert await s.scalar(select(Event.cancel_reason).where(Event.slug == "small")) == "Venue & date <changed>"

@@ -204,7 +204,7 @@ BUILDERS = [
         fill(StatusItem, h, event=_event(h, sessions=((NOW, NOW.replace(year=2027)),)))]), TZ)),
     # reminders
     ("prepare reminder", lambda h: reminder_texts.prepare_reminder(_event(h), TZ, h, NOW)),
-    ("day before reminder", lambda h: reminder_texts.day_before_reminder(_event(h), TZ, h)),
+    ("day before reminder", lambda h: reminder_texts.day_before_reminder(_event(h), TZ, h, NOW)),
     ("checkout reminder", lambda h: reminder_texts.checkout_reminder(h, NOW, 3, TZ)),
     ("unused seats reminder", lambda h: reminder_texts.unused_seats(h, h, 2, 4, [_event(h)], TZ)),
     ("organisation deadline reminder", lambda h: reminder_texts.org_deadline(h, h, 2, _event(h), TZ)),

@@ -1,4 +1,4 @@
-"""The preparation checklist says when the event really starts, however late it goes."""
+"""The preparation checklist and the day-before reminder say when the event really starts, however late they go."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.reminders.texts import prepare_reminder
+from bot.reminders.texts import day_before_reminder, prepare_reminder
 from bot.training_calendar.events import EventSummary
 
 START = datetime(2027, 1, 12, 7, 0, tzinfo=timezone.utc)  # Tue 14:00 in Bangkok
@@ -32,3 +32,12 @@ def test_the_checklist_says_how_soon_the_event_starts_in_the_readers_zone(before
     text = opening(START - before)
     assert says in text
     assert ("in a week" in text) == (before >= timedelta(days=6))
+
+
+@pytest.mark.parametrize("before, says", [
+    (timedelta(hours=22), "starts tomorrow (in 22 hours), Tue 12 Jan 2027, 14:00 +07"),
+    (timedelta(hours=4), "starts today (in 4 hours), Tue 12 Jan 2027, 14:00 +07"),  # sent on the day, planned late
+])
+def test_the_day_before_reminder_says_today_when_it_goes_on_the_day(before, says):
+    text = day_before_reminder(EVENT, BANGKOK, None, START - before).split("\n", 1)[0]
+    assert says in text and ("tomorrow" in text) == (before > timedelta(hours=7))
