@@ -207,14 +207,11 @@ class HeldSocketModeHandler(AsyncSocketModeHandler):
             await super().handle(client, req)
 
 
-SOCKET_PATIENCE = 20.0  # seconds to keep trying an unreachable Slack before giving up with one line
-
-
 async def run_socket_mode(services: Services) -> None:
     """`trainingbot socket` until SIGTERM or SIGINT (which stop it at any moment, connecting included); then, as
     the HTTP server does: envelopes received are acknowledged before the socket closes, and the current sweep and
     the work after acknowledgements finish. A refused app token raises ConfigError; a Slack out of reach for
-    SOCKET_PATIENCE seconds raises SlackUnavailable."""
+    SOCKET_PATIENCE_SECONDS raises SlackUnavailable."""
     settings = services.settings
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -227,7 +224,7 @@ async def run_socket_mode(services: Services) -> None:
             return
         bolt, boundary = create_bolt(services)
         handler = HeldSocketModeHandler(bolt, settings.slack_app_token.get_secret_value(), boundary)
-        if not await _until_stopped(asyncio.wait_for(handler.connect_async(), SOCKET_PATIENCE), stop):
+        if not await _until_stopped(asyncio.wait_for(handler.connect_async(), settings.socket_patience_seconds), stop):
             await handler.close_async()
             return
         log.info("connected to Slack in Socket Mode")
@@ -263,19 +260,19 @@ async def _until_stopped(work, stop: asyncio.Event) -> bool:
 
 async def _check_app_token(services: Services) -> None:
     """apps.connections.open before connecting: a refused app token is a ConfigError at once; an unreachable Slack
-    is tried again for SOCKET_PATIENCE seconds (instead of Socket Mode's retrying forever)."""
-    token = services.settings.slack_app_token.get_secret_value()
-    deadline = asyncio.get_running_loop().time() + SOCKET_PATIENCE
+    is tried again for SOCKET_PATIENCE_SECONDS (instead of Socket Mode's retrying forever)."""
+    token, patience = services.settings.slack_app_token.get_secret_value(), services.settings.socket_patience_seconds
+    deadline = asyncio.get_running_loop().time() + patience
     for attempt in itertools.count():
         try:
             await services.slack.socket_url(token)
             return
         except SlackUnavailable:
             if attempt == 0:
-                log.warning("Slack could not be reached; trying again for up to %.0f s", SOCKET_PATIENCE)
+                log.warning("Slack could not be reached; trying again for up to %.0f s", patience)
             if asyncio.get_running_loop().time() > deadline:
                 raise SlackUnavailable(f"Slack could not be reached at {services.settings.slack_api_url} for "
-                                       f"{SOCKET_PATIENCE:.0f} s; check the network (and SLACK_API_URL), then "
+                                       f"{patience:.0f} s; check the network (and SLACK_API_URL), then "
                                        "start again") from None
             await asyncio.sleep(2)
         except TokenRefused as refused:

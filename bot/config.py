@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # and this many queued commands run at a time.
     busy_commands: int = Field(default=8, ge=0)
     command_workers: int = Field(default=4, ge=1, le=64)
+    # `trainingbot socket` gives up with one line when Slack stays out of reach this long (at most 25 s, so that
+    # it has exited within 30 s).
+    socket_patience_seconds: float = Field(default=20.0, gt=0, le=25)
 
     # Registration and seats
     registration_close_days: int = 7

@@ -116,14 +116,17 @@ async def test_a_wrong_app_token_exits_at_once_with_one_clear_line(fake_slack, t
     assert "Traceback" not in err.decode()
 
 
-async def test_no_route_to_slack_exits_within_thirty_seconds_with_one_line(tmp_path, sqlite_template):
+async def test_no_route_to_slack_exits_after_its_patience_with_one_line(tmp_path, sqlite_template):
+    """The default patience (20 s) keeps the exit within 30 s; the test waits 2 s to see what happens then."""
+    assert Settings(_env_file=None).socket_patience_seconds <= 25
     with socket.socket() as closed:  # a port nothing listens on
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
-    bot = await _socket_process(_env(tmp_path, sqlite_template, f"http://127.0.0.1:{port}/api/", "xapp-1"))
-    _, err = await asyncio.wait_for(bot.communicate(), 40)
+    env = _env(tmp_path, sqlite_template, f"http://127.0.0.1:{port}/api/", "xapp-1")
+    bot = await _socket_process({**env, "SOCKET_PATIENCE_SECONDS": "2"})
+    _, err = await asyncio.wait_for(bot.communicate(), 30)
     lines = err.decode().strip().splitlines()
-    assert bot.returncode == 1 and "Slack could not be reached" in lines[-1], lines
+    assert bot.returncode == 1 and "Slack could not be reached" in lines[-1] and "for 2 s" in lines[-1], lines
     assert "Traceback" not in err.decode()
 
 
