@@ -178,21 +178,41 @@ async def active_counts(session: AsyncSession, event_ids: list[int]) -> dict[int
 
 
 async def upcoming_events(session: AsyncSession, now: datetime, close_days: int) -> list[EventSummary]:
-    """Open events (not archived) that have not started, soonest first, with the seats they have left."""
+    """Open events (not archived) that have not started, soonest first, with the seats they have left.
+
+    Read as plain rows, not ORM objects: the calendar is the answer asked for most often."""
     ahead = select(EventSession.event_id).where(EventSession.start > now)
-    events = list(await session.scalars(select(Event).where(
-        Event.status == "open", Event.archived.is_(False), Event.id.in_(ahead)).options(selectinload(Event.sessions))))
-    events = [e for e in events if e.sessions[0].start > now]
-    counts = await active_counts(session, [e.id for e in events])
-    summaries = [summarise(e, counts.get(e.id, 0), close_days) for e in events]
+    rows = await session.execute(
+        select(*SUMMARY_COLUMNS, EventSession.start, EventSession.end)
+        .join(EventSession, EventSession.event_id == Event.id)
+        .where(Event.status == "open", Event.archived.is_(False), Event.id.in_(ahead))
+        .order_by(Event.id, EventSession.start))
+    events: dict[int, tuple] = {}
+    sessions: dict[int, list[tuple[datetime, datetime]]] = {}
+    for *event, start, end in rows:
+        events.setdefault(event[0], tuple(event))
+        sessions.setdefault(event[0], []).append((start, end))
+    ids = [i for i in events if sessions[i][0][0] > now]
+    counts = await active_counts(session, ids)
+    summaries = [_summary(events[i], tuple(sessions[i]), counts.get(i, 0), close_days) for i in ids]
     return sorted(summaries, key=lambda s: (s.first_start, s.slug))
 
 
+SUMMARY_COLUMNS = (Event.id, Event.slug, Event.title, Event.format, Event.timezone, Event.capacity, Event.location,
+                   Event.accessibility, Event.zoom_meeting_id, Event.zoom_join_url)
+
+
 def summarise(event: Event, active: int, close_days: int) -> EventSummary:
-    sessions = tuple((s.start, s.end) for s in event.sessions)
+    row = tuple(getattr(event, column.key) for column in SUMMARY_COLUMNS)
+    return _summary(row, tuple((s.start, s.end) for s in event.sessions), active, close_days)
+
+
+def _summary(row: tuple, sessions: tuple[tuple[datetime, datetime], ...], active: int,
+             close_days: int) -> EventSummary:
+    _, slug, title, format_, timezone_name, capacity, location, accessibility, meeting_id, join_url = row
     return EventSummary(
-        slug=event.slug, title=event.title, format=event.format, timezone=event.timezone,
-        sessions=sessions, capacity=event.capacity, seats_left=max(event.capacity - active, 0),
-        registration_closes=registration_deadline(sessions[0][0], close_days, event.timezone),
-        location=event.location, accessibility=tuple(event.accessibility or ()),
-        zoom_meeting_id=event.zoom_meeting_id, zoom_join_url=event.zoom_join_url)
+        slug=slug, title=title, format=format_, timezone=timezone_name, sessions=sessions, capacity=capacity,
+        seats_left=max(capacity - active, 0),
+        registration_closes=registration_deadline(sessions[0][0], close_days, timezone_name),
+        location=location, accessibility=tuple(accessibility or ()), zoom_meeting_id=meeting_id,
+        zoom_join_url=join_url)
