@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from bot.common.errors import Refusal
 from bot.training_calendar import events as calendar
@@ -65,8 +65,8 @@ def checkout_deadline(event: Event, checkout_days: int) -> datetime:
 async def person_registrations(session: AsyncSession, person_id: int,
                                statuses: tuple[str, ...] | None = None) -> list[Registration]:
     query = select(Registration).where(Registration.person_id == person_id).options(
-        selectinload(Registration.event).selectinload(Event.sessions),
-        selectinload(Registration.organisation)).order_by(Registration.created_at)
+        joinedload(Registration.event).selectinload(Event.sessions),
+        joinedload(Registration.organisation)).order_by(Registration.created_at)
     if statuses:
         query = query.where(Registration.status.in_(statuses))
     return list(await session.scalars(query))

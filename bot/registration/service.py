@@ -84,7 +84,11 @@ class RegistrationService:
 
     async def link(self, profile: Profile) -> None:
         """Link a roster record (loaded by email, without a Slack id) to this Slack user when their Slack profile
-        shows its email, so their first look finds what staff registered them for."""
+        shows its email, so their first look finds what staff registered them for. Someone already linked (nearly
+        everyone, nearly always) costs one read, not a write transaction."""
+        async with self.db.read() as s:
+            if not profile.email or await people.by_slack_id(s, profile.user_id) is not None:
+                return
         async with self.db.transaction() as s:
             await people.linked(s, profile)
 
