@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.common.errors import InputError, SlackUnavailable, is_unavailable
 from bot.common.log_redaction import configure_logging
 from bot.common.plural import counted
-from bot.config import SLACK_HINTS, ConfigError, Settings, load_settings
+from bot.config import SLACK_HINTS, ConfigError, Settings, hide_password, load_settings
 
 log = logging.getLogger("trainingbot")
 EXIT_BAD_INPUT = 2
@@ -76,12 +76,12 @@ def cmd_demo(settings: Settings, args) -> int:
     except ConfigError:
         raise InputError("--database-url must start with sqlite+aiosqlite:// or postgresql+asyncpg://") from None
     if _same_database(url, settings.database_url):
-        raise InputError(f"the demo database must not be the one DATABASE_URL names ({_safe_url(url)}): "
+        raise InputError(f"the demo database must not be the one DATABASE_URL names ({hide_password(url)}): "
                          "give another --database-url")
     settings.require_slack(socket_mode=False)
     data = _read(str(EXAMPLE_CALENDAR))
     summary = asyncio.run(_with_services(demo, lambda s: s.calendar.load_file(data, str(EXAMPLE_CALENDAR))))
-    print(f"demo database {_safe_url(url)}: {summary}; reminders are off")
+    print(f"demo database {hide_password(url)}: {summary}; reminders are off")
     return _serve_http(demo, schedule=False)
 
 
@@ -328,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except Exception as exc:
         if is_unavailable(exc):
-            print(f"trainingbot: the database at {_safe_url(settings.database_url)} is not reachable "
+            print(f"trainingbot: the database at {hide_password(settings.database_url)} is not reachable "
                   f"({type(exc).__name__}); check DATABASE_URL and that the server is running", file=sys.stderr)
             return 1
         raise
@@ -348,12 +348,6 @@ def _same_database(a: str, b: str) -> bool:
     if first.get_backend_name() == second.get_backend_name() == "sqlite":
         return Path(first.database or "").resolve() == Path(second.database or "").resolve()
     return first.set(drivername="x") == second.set(drivername="x")
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 if __name__ == "__main__":

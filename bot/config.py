@@ -4,7 +4,6 @@ Every domain number is a setting whose default is the rule's value.
 """
 from __future__ import annotations
 
-import re
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -129,8 +128,14 @@ def _url_problem(exc: ValueError) -> str:
 
 
 def hide_password(url: str) -> str:
-    """A database URL as it may be shown: any password replaced, even in a URL that does not parse."""
-    return re.sub(r"(://[^/@]*?:)[^/]*@", r"\1***@", url)
+    """A database URL as it may be shown: any password replaced, even in a URL that does not parse, and even one
+    holding `@` or `/` unescaped (the user part ends at the last `@`, so more may be hidden, never less)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    userinfo, _, host = rest.rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    return f"{scheme}://{user}{':***' if colon else ''}@{host}"
 
 
 def load_settings(**overrides) -> Settings:
