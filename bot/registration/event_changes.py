@@ -1,6 +1,7 @@
 """What a calendar reload changes for the people registered: new session times, or a join link now known. Each
 is told by DM, with an updated .ics (same UIDs, higher SEQUENCE) if they were sent one. A join link goes in a
-keyed DM, so a person gets it once: a later load that changes it again edits that message."""
+keyed DM, so a person gets it once: a later load that changes it edits that message (no stale link stays in view)
+and says in a new DM that the link changed."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -51,6 +52,8 @@ async def announce(s: AsyncSession, outbox: Outbox, before: dict[str, Before], s
             if new_link:
                 messages.append(dm(user_id, texts.join_link(summary, tz), key=f"join_link:{event.id}:{user_id}",
                                    origin="join_link"))
+                if old.join_url:
+                    messages.append(dm(user_id, texts.join_link_changed(summary, tz), origin="join_link"))
             if moved:
                 messages.append(dm(user_id, texts.sessions_changed(summary, tz, bool(files)),
                                    origin="sessions_changed"))

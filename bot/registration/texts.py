@@ -76,6 +76,11 @@ def join_link(event: EventSummary, tz: ZoneInfo) -> str:
             "Use it for every session; App Home shows it too.")
 
 
+def join_link_changed(event: EventSummary, tz: ZoneInfo) -> str:
+    return (f":warning: The Zoom link for *{escape(event.title)}* (`{event.slug}`) has changed; the new one is "
+            f"{escape(event.zoom_join_url or '')}\nThe link sent earlier is updated too, and App Home shows it.")
+
+
 def sessions_changed(event: EventSummary, tz: ZoneInfo, with_file: bool) -> str:
     file = "\nThe calendar file attached here moves the sessions in your calendar." if with_file else ""
     return (f":calendar: The sessions of *{escape(event.title)}* (`{event.slug}`) have changed. They are now "

@@ -14,6 +14,7 @@ from tests.registration_fixtures import CALENDAR, eventually, setup, submit_regi
 
 UTC = timezone.utc
 LINK = "https://zoom.us/j/222?pwd=x&y=1"  # & is escaped in mrkdwn
+NEW_LINK = "https://zoom.us/j/333"
 WITH_ID = CALENDAR.replace("    capacity: 40\n", "    capacity: 40\n    zoom_meeting_id: '81234567890'\n")
 WITH_LINK = WITH_ID.replace("    capacity: 40\n", f"    capacity: 40\n    zoom_join_url: {LINK}\n")
 ROSTER = "name,email,slack_user_id\nRoster Person,roster@example.org,U0P09\n"
@@ -74,6 +75,14 @@ async def test_a_reload_that_adds_the_link_sends_it_once_with_an_updated_ics(app
     invitation, update = calendars_to(fake_slack, "U0P01")
     assert (update.method, update.uids, update.sequences) == ("PUBLISH", invitation.uids, {1})
     assert str(update.calendar.events[0]["URL"]) == LINK
+
+    await app.services.calendar.load_file(WITH_LINK.replace(LINK, NEW_LINK).encode(), "cal.yml")
+    await app.settled()
+    [changed] = [t for t in fake_slack.dms_to("U0P01") if "has changed" in t]
+    assert NEW_LINK in changed and LINK not in changed
+    [edited] = [c.args for c in fake_slack.calls_to("chat.update") if c.args["channel"] == "DU0P01"]
+    assert NEW_LINK in edited["text"] and "zoom.us/j/222" not in edited["text"]
+    assert calendars_to(fake_slack, "U0P01")[-1].sequences == {2}
 
 
 async def test_a_roster_trainee_is_never_sent_to_a_registration_dm_and_gets_the_link_when_it_comes(app, fake_slack):

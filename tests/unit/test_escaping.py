@@ -145,6 +145,7 @@ BUILDERS = [
     ("forfeited staff post", lambda h: registration_texts.forfeited(h, h, "ttt-2026-03", h)),
     ("serial canceller staff post", lambda h: registration_texts.serial_canceller(h, h, 4)),
     ("join link DM", lambda h: registration_texts.join_link(_event(h), TZ)),
+    ("join link changed DM", lambda h: registration_texts.join_link_changed(_event(h), TZ)),
     ("how to join", lambda h: registration_texts.joining(_event(h), h)),
     ("sessions changed DM", lambda h: registration_texts.sessions_changed(_event(h, format="online"), TZ, True)),
     ("unprintable certificate staff post", lambda h: staff_notice(MissingGlyphs(h, h), "Instructor")),
