@@ -12,7 +12,7 @@ MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 MAILTO = re.compile(r"^<mailto:([^|>]+)(?:\|[^>]*)?>$")
 EMAIL = re.compile(r"^[^@\s<>|]+@[^@\s<>|]+\.[^@\s<>|]+$")
-NAME = re.compile(r"^@([^\s@<>]+)$")
+NAME = re.compile(r"^@([^@<>]+)$")  # a name with spaces arrives whole only in quotes: "@Grace Hopper"
 
 
 def split_args(text: str | None) -> list[str]:
@@ -59,7 +59,7 @@ async def person(slack: SlackGateway, arg: str, *, emails: bool = True) -> str |
     typed = NAME.match(arg)
     if not typed:
         return None
-    name = typed.group(1).casefold()
+    name = " ".join(typed.group(1).split()).casefold()
     matches = [m.user_id for m in await slack.directory() if name in (n.casefold() for n in m.names)]
     if not matches:
         raise Refusal(f"I don't know anyone called {escape(arg)} in this Slack; nothing was changed. Pick them "

@@ -16,8 +16,9 @@ from tests.e2e.test_mentoring import NY, formed_group
 from tests.registration_fixtures import eventually
 
 ESCAPED = ("<@U0ADA|ada>", "<@U0ADA>", "<mailto:ada@example.org|ada@example.org>")
-UNESCAPED = ("@ada", "@ADA", "@Ada_L", "U0ADA", "ada@example.org")
-# @Ada_L is her display name; U0ADA a bare id; the plain email is how should_escape false sends one.
+UNESCAPED = ("@ada", "@ADA", "@Ada_L", "U0ADA", "ada@example.org", '"@Ada  Lovelace"')
+# @Ada_L is her display name; U0ADA a bare id; the plain email is how should_escape false sends one; her real
+# name, with spaces, in quotes.
 
 
 async def people(app, fake_slack) -> None:
