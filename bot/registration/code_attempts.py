@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.common.plural import counted
 from storage.models import CodeAttempt
 
 LIMIT = 5
@@ -37,5 +38,5 @@ def wait_text(until: datetime, now: datetime, tz: ZoneInfo) -> str:
     minutes = max(1, math.ceil((until - now).total_seconds() / 60))
     local = until.astimezone(tz)
     return (f"You have entered {LIMIT} wrong registration codes in {WINDOW_MINUTES} minutes. "
-            f"Please wait until {local:%H:%M} {local.tzname()} (in {minutes} minute{'s' if minutes != 1 else ''}) "
+            f"Please wait until {local:%H:%M} {local.tzname()} (in {counted(minutes, 'minute')}) "
             "and check the code with your organisation's contact before trying again.")
