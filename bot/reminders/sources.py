@@ -82,8 +82,8 @@ def checkout_reminders(deadlines: list[CheckoutDeadline]) -> list[Candidate]:
         for days in CHECKOUT_NUDGE_DAYS:
             due = d.deadline - timedelta(days=days)
             out.append(Candidate("checkout", d.user_id, f"reg{d.registration_id}:{d.deadline:%Y-%m-%d}", due,
-                                 d.deadline, lambda tz, _at, d=d, days=days: texts.checkout_reminder(
-                                     d.event_title, d.deadline, days, tz), d.tz or "UTC"))
+                                 d.deadline, lambda tz, at, d=d: texts.checkout_reminder(
+                                     d.event_title, d.deadline, at, tz), d.tz or "UTC"))
     return out
 
 

@@ -41,8 +41,10 @@ def day_before_reminder(event: EventSummary, tz: ZoneInfo, zoom_url: str | None,
             "`/training status` has your sessions.")
 
 
-def checkout_reminder(title: str, deadline, days: int, tz: ZoneInfo) -> str:
-    left = "tomorrow" if days == 1 else f"in {days} days"
+def checkout_reminder(title: str, deadline: datetime, at: datetime, tz: ZoneInfo) -> str:
+    """`at`: when it is sent (working hours may have moved it), so the days left are counted from then."""
+    days = (deadline.astimezone(tz).date() - at.astimezone(tz).date()).days
+    left = "today" if days <= 0 else "tomorrow" if days == 1 else f"in {days} days"
     return (f":hourglass_flowing_sand: Your checkout for *{escape(title)}* closes {left}, on {timefmt.day(deadline, tz)}. "
             "Run `/training checkout` to see the steps still open (Welcome Session, Get Involved, Teaching Demo) "
             "and submit Get Involved there. Need more time? Ask staff for an extension before the deadline.")

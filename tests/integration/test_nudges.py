@@ -137,9 +137,9 @@ async def test_two_schedulers_sweeping_at_once_send_every_reminder_once(services
 
 async def test_checkout_nudges_follow_an_extension_and_stop_when_complete(services, fake_slack, clock):
     await load_world(services, fake_slack)
-    clock.now = datetime(2027, 2, 15, 12, 0, tzinfo=UTC)  # just after 60 days before the deadline of 13 Apr
+    clock.now = datetime(2027, 2, 15, 12, 0, tzinfo=UTC)  # 3 days after the 60-day nudge fell due (deadline 13 Apr)
     await services.nudges.sweep()
-    assert [t for t in fake_slack.dms_to("U0LENA") if "closes in 60 days" in t]
+    assert [t for t in fake_slack.dms_to("U0LENA") if "closes in 57 days" in t]  # counted from when it went
     await services.checkout.extend("U0STAFF", "U0LENA", 3)
     clock.now = datetime(2027, 4, 7, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo, 6 days before the old deadline
     await services.nudges.sweep()

@@ -206,7 +206,7 @@ BUILDERS = [
     # reminders
     ("prepare reminder", lambda h: reminder_texts.prepare_reminder(_event(h), TZ, h, NOW)),
     ("day before reminder", lambda h: reminder_texts.day_before_reminder(_event(h), TZ, h, NOW)),
-    ("checkout reminder", lambda h: reminder_texts.checkout_reminder(h, NOW, 3, TZ)),
+    ("checkout reminder", lambda h: reminder_texts.checkout_reminder(h, NOW, NOW, TZ)),
     ("unused seats reminder", lambda h: reminder_texts.unused_seats(h, h, 2, 4, [_event(h)], TZ)),
     ("organisation deadline reminder", lambda h: reminder_texts.org_deadline(h, h, 2, _event(h), TZ)),
     ("session report", lambda h: reminder_texts.session_report("ttt-2026-03", [h], [h], 1, True)),

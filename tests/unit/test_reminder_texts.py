@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.reminders.texts import day_before_reminder, prepare_reminder
+from bot.reminders.texts import checkout_reminder, day_before_reminder, prepare_reminder
 from bot.training_calendar.events import EventSummary
 
 START = datetime(2027, 1, 12, 7, 0, tzinfo=timezone.utc)  # Tue 14:00 in Bangkok
@@ -41,3 +41,13 @@ def test_the_checklist_says_how_soon_the_event_starts_in_the_readers_zone(before
 def test_the_day_before_reminder_says_today_when_it_goes_on_the_day(before, says):
     text = day_before_reminder(EVENT, BANGKOK, None, START - before).split("\n", 1)[0]
     assert says in text and ("tomorrow" in text) == (before > timedelta(hours=7))
+
+
+@pytest.mark.parametrize("before, says", [
+    (timedelta(days=30), "closes in 30 days"),
+    (timedelta(days=6, hours=20), "closes in 7 days"),  # the 7-day nudge, held back by working hours: still true
+    (timedelta(hours=20), "closes tomorrow"),
+    (timedelta(hours=3), "closes today"),
+])
+def test_the_checkout_reminder_counts_the_days_left_from_when_it_goes(before, says):
+    assert says in checkout_reminder("January training", START, START - before, BANGKOK)
