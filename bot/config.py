@@ -4,7 +4,6 @@ Every domain number is a setting whose default is the rule's value.
 """
 from __future__ import annotations
 
-
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.common import timefmt
-from bot.common.plural import counted
 from bot.common.mrkdwn import cut, escape
+from bot.common.plural import counted
 from bot.registration.texts import PREPARE, sessions, where
 from bot.training_calendar.events import EventSummary
 
