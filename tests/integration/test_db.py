@@ -26,3 +26,22 @@ async def test_a_read_proceeds_while_a_write_holds_the_lock(db):
         assert await asyncio.wait_for(read(), timeout=5) == 0  # a read taking the write lock would time out
     async with db.read() as reader:
         assert await reader.scalar(select(func.count()).select_from(Event)) == 1
+
+
+async def driver_in_transaction(session) -> bool:
+    raw = (await (await session.connection()).get_raw_connection()).driver_connection
+    return raw.in_transaction if hasattr(raw, "in_transaction") else raw.is_in_transaction()
+
+
+async def test_a_read_opens_no_transaction_and_a_write_one_with_its_lock(db):
+    """Reads spare BEGIN and ROLLBACK (each statement sees the latest commit); writes are one transaction."""
+    async with db.read() as reader:
+        assert await reader.scalar(select(func.count()).select_from(Event)) == 0
+        assert not await driver_in_transaction(reader)
+    async with db.transaction() as writer:
+        writer.add(Event(slug="one", title="One", format="online", timezone="UTC", capacity=1, accessibility=[],
+                         status="open"))
+        await writer.flush()
+        assert await driver_in_transaction(writer)
+    async with db.read() as reader:
+        assert await reader.scalar(select(Event.slug)) == "one"
