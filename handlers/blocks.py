@@ -1,6 +1,8 @@
 """Block Kit builders (slack_sdk models, so Slack's limits are checked by to_dict())."""
 from __future__ import annotations
 
+import copy
+import functools
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
@@ -52,6 +54,14 @@ def event_lines(event: EventSummary, tz: ZoneInfo) -> str:
 
 
 def calendar_blocks(events: list[EventSummary], tz: ZoneInfo, register_enabled: bool = True) -> list[dict]:
+    """The calendar message. Everyone in a time zone sees the same one until a seat or an event changes, and
+    building it through slack_sdk's models (which check Slack's limits) costs more than reading it, so each
+    distinct calendar is built once; callers get their own copy."""
+    return copy.deepcopy(_calendar_blocks(tuple(events), tz, register_enabled))
+
+
+@functools.lru_cache(maxsize=64)
+def _calendar_blocks(events: tuple[EventSummary, ...], tz: ZoneInfo, register_enabled: bool) -> list[dict]:
     blocks: list[Block] = [HeaderBlock(text="Upcoming Instructor Training"),
                            context(f"Times are in your time zone ({tz.key}).")]
     if not events:
