@@ -66,8 +66,7 @@ class Registration:
     # ---- status, cancel, transfer ---------------------------------------------------------------------------
     async def status(self, cmd: Command) -> None:
         profile = await self.slack.profile(cmd.user_id)
-        await self.reg.link(profile)
-        items = await self.reg.status(cmd.user_id)
+        items = await self.reg.own_status(profile)
         await cmd.answer(f"{len(items)} registrations", views.status_blocks(items, timefmt.zone(profile.timezone)))
 
     async def cancel(self, cmd: Command) -> None:

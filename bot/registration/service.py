@@ -95,15 +95,21 @@ class RegistrationService:
     async def status(self, user_id: str) -> list[StatusItem]:
         async with self.db.read() as s:
             person = await people.by_slack_id(s, user_id)
-            if person is None:
-                return []
-            regs = await q.person_registrations(s, person.id)
-            items = []
-            for reg in regs:
-                if reg.status == CANCELLED or not reg.event.sessions:
-                    continue
-                items.append(await self._item(s, reg))
-            return items
+            return [] if person is None else await self._items(s, person)
+
+    async def own_status(self, profile: Profile) -> list[StatusItem]:
+        """`status` asked by the person themselves: linked first, as `link` does, but in the same read when they
+        are linked already (nearly everyone, nearly always)."""
+        async with self.db.read() as s:
+            person = await people.by_slack_id(s, profile.user_id)
+            if person is not None:
+                return await self._items(s, person)
+        await self.link(profile)
+        return await self.status(profile.user_id)
+
+    async def _items(self, s: AsyncSession, person: Person) -> list[StatusItem]:
+        return [await self._item(s, reg) for reg in await q.person_registrations(s, person.id)
+                if reg.status != CANCELLED and reg.event.sessions]
 
     async def _item(self, s: AsyncSession, reg: Registration) -> StatusItem:
         position = await q.waitlist_position(s, reg) if reg.status == WAITLISTED else None

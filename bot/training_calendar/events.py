@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from bot.common import roles
 from bot.common.plural import counted
@@ -141,7 +141,9 @@ async def organisation_id_for_code(session: AsyncSession, code: str) -> int | No
 
 
 async def event_with_sessions(session: AsyncSession, slug: str) -> Event | None:
-    return await session.scalar(select(Event).where(Event.slug == slug).options(selectinload(Event.sessions)))
+    """The event and its sessions in one statement (a join: one event has a handful of sessions)."""
+    result = await session.execute(select(Event).where(Event.slug == slug).options(joinedload(Event.sessions)))
+    return result.unique().scalar_one_or_none()
 
 
 async def _upsert_event(session: AsyncSession, spec: EventSpec, removed: list[str]) -> str:
@@ -170,31 +172,26 @@ def registration_deadline(first_start: datetime, close_days: int, timezone_name:
     return days_before(first_start, close_days, timezone_name)
 
 
-async def active_counts(session: AsyncSession, event_ids: list[int]) -> dict[int, int]:
-    rows = await session.execute(
-        select(Registration.event_id, func.count()).where(
-            Registration.event_id.in_(event_ids), Registration.status == ACTIVE).group_by(Registration.event_id))
-    return dict(rows.all())
-
-
 async def upcoming_events(session: AsyncSession, now: datetime, close_days: int) -> list[EventSummary]:
     """Open events (not archived) that have not started, soonest first, with the seats they have left.
 
-    Read as plain rows, not ORM objects: the calendar is the answer asked for most often."""
+    Read in one statement, as plain rows, not ORM objects: the calendar is the answer asked for most often."""
     ahead = select(EventSession.event_id).where(EventSession.start > now)
+    active = select(func.count()).where(Registration.event_id == Event.id, Registration.status == ACTIVE)
     rows = await session.execute(
-        select(*SUMMARY_COLUMNS, EventSession.start, EventSession.end)
+        select(*SUMMARY_COLUMNS, active.scalar_subquery(), EventSession.start, EventSession.end)
         .join(EventSession, EventSession.event_id == Event.id)
         .where(Event.status == "open", Event.archived.is_(False), Event.id.in_(ahead))
         .order_by(Event.id, EventSession.start))
     events: dict[int, tuple] = {}
+    counts: dict[int, int] = {}
     sessions: dict[int, list[tuple[datetime, datetime]]] = {}
-    for *event, start, end in rows:
+    for *event, count, start, end in rows:
         events.setdefault(event[0], tuple(event))
+        counts[event[0]] = count
         sessions.setdefault(event[0], []).append((start, end))
     ids = [i for i in events if sessions[i][0][0] > now]
-    counts = await active_counts(session, ids)
-    summaries = [_summary(events[i], tuple(sessions[i]), counts.get(i, 0), close_days) for i in ids]
+    summaries = [_summary(events[i], tuple(sessions[i]), counts[i], close_days) for i in ids]
     return sorted(summaries, key=lambda s: (s.first_start, s.slug))
 
 
