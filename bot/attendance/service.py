@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -30,6 +30,16 @@ from storage.models import (
     Person,
     Registration,
 )
+
+# The report's statements, built once: /attendance reads them on every call.
+REPORT_PEOPLE = select(Person).join(Registration).where(
+    Registration.event_id == bindparam("event_id"), Registration.status.in_((ACTIVE, NO_SHOW))).order_by(Person.name)
+REPORT_ROWS = select(AttendanceRow.name, AttendanceRow.email, AttendanceRow.join, AttendanceRow.leave,
+                     AttendanceRow.waiting_room).where(AttendanceRow.event_id == bindparam("event_id"))
+REPORT_LIVE = select(LiveInterval).where(LiveInterval.event_id == bindparam("event_id"))
+REPORT_IMPORTED = select(AttendanceImport.id).where(AttendanceImport.event_id == bindparam("event_id")).limit(1)
+REPORT_ALIASES = select(AttendanceAlias.alias, AttendanceAlias.person_id).where(
+    AttendanceAlias.event_id == bindparam("event_id"))
 
 
 @dataclass(frozen=True)
@@ -204,21 +214,16 @@ class AttendanceService:
             # While the event runs, only the time that has happened can have been missed.
             windows = [ac.Window(x.start, min(x.end, now)) for x in event.sessions if x.start < now] if in_progress \
                 else [ac.Window(x.start, x.end) for x in event.sessions]
-            people = list((await s.execute(select(Person).join(Registration).where(
-                Registration.event_id == event.id, Registration.status.in_((ACTIVE, NO_SHOW)))
-                .order_by(Person.name))).scalars())
-            stored = await s.execute(select(AttendanceRow.name, AttendanceRow.email, AttendanceRow.join,
-                                            AttendanceRow.leave, AttendanceRow.waiting_room)
-                                     .where(AttendanceRow.event_id == event.id))
-            rows = [ParticipantRow(name, email, join, leave, waiting, 0) for name, email, join, leave, waiting in stored]
-            live = list(await s.scalars(select(LiveInterval).where(LiveInterval.event_id == event.id)))
+            of_event = {"event_id": event.id}
+            people = list(await s.scalars(REPORT_PEOPLE, of_event))
+            rows = [ParticipantRow(name, email, join, leave, waiting, 0)
+                    for name, email, join, leave, waiting in await s.execute(REPORT_ROWS, of_event)]
+            live = list(await s.scalars(REPORT_LIVE, of_event))
             # Stored rows prove an import, so only without them is one looked for (a table with no rows).
-            has_report = bool(rows or live) or await s.scalar(
-                select(AttendanceImport.id).where(AttendanceImport.event_id == event.id).limit(1)) is not None
+            has_report = bool(rows or live) or await s.scalar(REPORT_IMPORTED, of_event) is not None
             rows += [ParticipantRow(r.name, r.email, r.join, r.leave or now, False, 0) for r in live
                      if (r.leave or now) > r.join]
-            aliases = dict((await s.execute(select(AttendanceAlias.alias, AttendanceAlias.person_id)
-                                            .where(AttendanceAlias.event_id == event.id))).all())
+            aliases = dict((await s.execute(REPORT_ALIASES, of_event)).all())
         threshold = self.settings.absence_threshold_minutes * 60
         result = ac.compute([ac.TraineeRef(p.id, p.name, p.email or "") for p in people], rows, windows, aliases,
                             threshold, self.settings.makeup_limit_minutes * 60)

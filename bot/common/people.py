@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.common.errors import Refusal
@@ -71,8 +71,11 @@ async def upsert_from_profile(session: AsyncSession, profile: Profile, staff_ema
     return person
 
 
+BY_SLACK_ID = select(Person).where(Person.slack_user_id == bindparam("user_id"))  # built once: asked on most commands
+
+
 async def by_slack_id(session: AsyncSession, user_id: str) -> Person | None:
-    return await session.scalar(select(Person).where(Person.slack_user_id == user_id))
+    return await session.scalar(BY_SLACK_ID, {"user_id": user_id})
 
 
 async def by_email(session: AsyncSession, email: str) -> Person | None:

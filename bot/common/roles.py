@@ -1,7 +1,9 @@
 """Who may do what: staff, coordinators, trainers of an event, contacts of an organisation."""
 from __future__ import annotations
 
-from sqlalchemy import and_, delete, or_, select
+import functools
+
+from sqlalchemy import Select, and_, bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.common.errors import NotAllowed
@@ -26,10 +28,18 @@ async def has_role(session: AsyncSession, user_id: str, role: str, scope: str = 
 
 async def holds_any(session: AsyncSession, user_id: str, *grants: tuple[str, str]) -> bool:
     """Whether the person holds at least one of the (role, scope) pairs: one query, however many pairs."""
-    found = await session.scalar(select(Role.id).where(
-        Role.slack_user_id == user_id, or_(*(and_(Role.role == role, Role.scope == scope) for role, scope in grants)))
-        .limit(1))
-    return found is not None
+    params = {"user_id": user_id}
+    for i, (role, scope) in enumerate(grants):
+        params.update({f"role_{i}": role, f"scope_{i}": scope})
+    return await session.scalar(_holds_any(len(grants)), params) is not None
+
+
+@functools.lru_cache(maxsize=8)
+def _holds_any(grants: int) -> Select:
+    """The statement for that many (role, scope) pairs, built once (permissions are checked on most commands)."""
+    return select(Role.id).where(Role.slack_user_id == bindparam("user_id"), or_(*(
+        and_(Role.role == bindparam(f"role_{i}"), Role.scope == bindparam(f"scope_{i}")) for i in range(grants)))
+    ).limit(1)
 
 
 async def is_staff(session: AsyncSession, user_id: str) -> bool:

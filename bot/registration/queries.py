@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -29,9 +29,11 @@ async def lock_organisation(session: AsyncSession, organisation_id: int) -> Orga
     return await session.scalar(select(Organisation).where(Organisation.id == organisation_id).with_for_update())
 
 
+ACTIVE_COUNT = select(func.count()).where(Registration.event_id == bindparam("event_id"), Registration.status == ACTIVE)
+
+
 async def active_count(session: AsyncSession, event_id: int) -> int:
-    return await session.scalar(select(func.count()).where(
-        Registration.event_id == event_id, Registration.status == ACTIVE)) or 0
+    return await session.scalar(ACTIVE_COUNT, {"event_id": event_id}) or 0
 
 
 async def waitlist(session: AsyncSession, event_id: int) -> list[Registration]:
@@ -62,14 +64,19 @@ def checkout_deadline(event: Event, checkout_days: int) -> datetime:
     return calendar.days_before(last_end(event), -checkout_days, event.timezone)
 
 
+# Built once (a person's registrations are read on most of their commands), with and without a status filter.
+PERSON_REGISTRATIONS = select(Registration).where(Registration.person_id == bindparam("person_id")).options(
+    joinedload(Registration.event).selectinload(Event.sessions),
+    joinedload(Registration.organisation)).order_by(Registration.created_at)
+PERSON_REGISTRATIONS_IN = PERSON_REGISTRATIONS.where(Registration.status.in_(bindparam("statuses", expanding=True)))
+
+
 async def person_registrations(session: AsyncSession, person_id: int,
                                statuses: tuple[str, ...] | None = None) -> list[Registration]:
-    query = select(Registration).where(Registration.person_id == person_id).options(
-        joinedload(Registration.event).selectinload(Event.sessions),
-        joinedload(Registration.organisation)).order_by(Registration.created_at)
     if statuses:
-        query = query.where(Registration.status.in_(statuses))
-    return list(await session.scalars(query))
+        return list(await session.scalars(PERSON_REGISTRATIONS_IN, {"person_id": person_id,
+                                                                    "statuses": list(statuses)}))
+    return list(await session.scalars(PERSON_REGISTRATIONS, {"person_id": person_id}))
 
 
 async def current_registration(session: AsyncSession, person_id: int, now: datetime,

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -140,10 +140,12 @@ async def organisation_id_for_code(session: AsyncSession, code: str) -> int | No
         func.upper(Organisation.code) == code.upper(), Organisation.archived.is_(False)))
 
 
+EVENT_WITH_SESSIONS = select(Event).where(Event.slug == bindparam("slug")).options(joinedload(Event.sessions))
+
+
 async def event_with_sessions(session: AsyncSession, slug: str) -> Event | None:
     """The event and its sessions in one statement (a join: one event has a handful of sessions)."""
-    result = await session.execute(select(Event).where(Event.slug == slug).options(joinedload(Event.sessions)))
-    return result.unique().scalar_one_or_none()
+    return (await session.execute(EVENT_WITH_SESSIONS, {"slug": slug})).unique().scalar_one_or_none()
 
 
 async def _upsert_event(session: AsyncSession, spec: EventSpec, removed: list[str]) -> str:
@@ -172,17 +174,25 @@ def registration_deadline(first_start: datetime, close_days: int, timezone_name:
     return days_before(first_start, close_days, timezone_name)
 
 
+SUMMARY_COLUMNS = (Event.id, Event.slug, Event.title, Event.format, Event.timezone, Event.capacity, Event.location,
+                   Event.accessibility, Event.zoom_meeting_id, Event.zoom_join_url)
+UPCOMING = (
+    select(*SUMMARY_COLUMNS,
+           select(func.count()).where(Registration.event_id == Event.id, Registration.status == ACTIVE)
+           .scalar_subquery(),
+           EventSession.start, EventSession.end)
+    .join(EventSession, EventSession.event_id == Event.id)
+    .where(Event.status == "open", Event.archived.is_(False),
+           Event.id.in_(select(EventSession.event_id).where(EventSession.start > bindparam("now"))))
+    .order_by(Event.id, EventSession.start))
+
+
 async def upcoming_events(session: AsyncSession, now: datetime, close_days: int) -> list[EventSummary]:
     """Open events (not archived) that have not started, soonest first, with the seats they have left.
 
-    Read in one statement, as plain rows, not ORM objects: the calendar is the answer asked for most often."""
-    ahead = select(EventSession.event_id).where(EventSession.start > now)
-    active = select(func.count()).where(Registration.event_id == Event.id, Registration.status == ACTIVE)
-    rows = await session.execute(
-        select(*SUMMARY_COLUMNS, active.scalar_subquery(), EventSession.start, EventSession.end)
-        .join(EventSession, EventSession.event_id == Event.id)
-        .where(Event.status == "open", Event.archived.is_(False), Event.id.in_(ahead))
-        .order_by(Event.id, EventSession.start))
+    Read in one statement, built once, as plain rows, not ORM objects: the calendar is the answer asked for most
+    often."""
+    rows = await session.execute(UPCOMING, {"now": now})
     events: dict[int, tuple] = {}
     counts: dict[int, int] = {}
     sessions: dict[int, list[tuple[datetime, datetime]]] = {}
@@ -193,10 +203,6 @@ async def upcoming_events(session: AsyncSession, now: datetime, close_days: int)
     ids = [i for i in events if sessions[i][0][0] > now]
     summaries = [_summary(events[i], tuple(sessions[i]), counts[i], close_days) for i in ids]
     return sorted(summaries, key=lambda s: (s.first_start, s.slug))
-
-
-SUMMARY_COLUMNS = (Event.id, Event.slug, Event.title, Event.format, Event.timezone, Event.capacity, Event.location,
-                   Event.accessibility, Event.zoom_meeting_id, Event.zoom_join_url)
 
 
 def summarise(event: Event, active: int, close_days: int) -> EventSummary:
