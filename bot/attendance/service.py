@@ -32,7 +32,7 @@ from storage.models import (
 )
 
 # The report's statements, built once: /attendance reads them on every call.
-REPORT_PEOPLE = select(Person).join(Registration).where(
+REPORT_PEOPLE = select(Person.id, Person.name, Person.email, Person.slack_user_id).join(Registration).where(
     Registration.event_id == bindparam("event_id"), Registration.status.in_((ACTIVE, NO_SHOW))).order_by(Person.name)
 REPORT_ROWS = select(AttendanceRow.name, AttendanceRow.email, AttendanceRow.join, AttendanceRow.leave,
                      AttendanceRow.waiting_room).where(AttendanceRow.event_id == bindparam("event_id"))
@@ -215,7 +215,7 @@ class AttendanceService:
             windows = [ac.Window(x.start, min(x.end, now)) for x in event.sessions if x.start < now] if in_progress \
                 else [ac.Window(x.start, x.end) for x in event.sessions]
             of_event = {"event_id": event.id}
-            people = list(await s.scalars(REPORT_PEOPLE, of_event))
+            people = (await s.execute(REPORT_PEOPLE, of_event)).all()  # rows, not entities: only read
             rows = [ParticipantRow(name, email, join, leave, waiting, 0)
                     for name, email, join, leave, waiting in await s.execute(REPORT_ROWS, of_event)]
             live = list(await s.scalars(REPORT_LIVE, of_event))
