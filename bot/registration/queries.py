@@ -43,8 +43,8 @@ async def waitlist(session: AsyncSession, event_id: int) -> list[Registration]:
     return list(rows)
 
 
-async def waitlist_position(session: AsyncSession, reg: Registration) -> int:
-    return [r.id for r in await waitlist(session, reg.event_id)].index(reg.id) + 1
+async def waitlist_position(session: AsyncSession, event_id: int, registration_id: int) -> int:
+    return [r.id for r in await waitlist(session, event_id)].index(registration_id) + 1
 
 
 def first_start(event: Event) -> datetime:

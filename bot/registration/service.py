@@ -94,29 +94,37 @@ class RegistrationService:
 
     async def status(self, user_id: str) -> list[StatusItem]:
         async with self.db.read() as s:
-            person = await people.by_slack_id(s, user_id)
-            return [] if person is None else await self._items(s, person)
+            return await self._items(s, user_id)
 
     async def own_status(self, profile: Profile) -> list[StatusItem]:
-        """`status` asked by the person themselves: linked first, as `link` does, but in the same read when they
-        are linked already (nearly everyone, nearly always)."""
+        """`status` asked by the person themselves: linked first, as `link` does, but in the same read (one
+        statement) when they are linked already (nearly everyone, nearly always)."""
         async with self.db.read() as s:
-            person = await people.by_slack_id(s, profile.user_id)
-            if person is not None:
-                return await self._items(s, person)
+            items = await self._items(s, profile.user_id)
+            if items or await people.by_slack_id(s, profile.user_id) is not None:
+                return items
         await self.link(profile)
         return await self.status(profile.user_id)
 
-    async def _items(self, s: AsyncSession, person: Person) -> list[StatusItem]:
-        return [await self._item(s, reg) for reg in await q.person_registrations(s, person.id)
-                if reg.status != CANCELLED and reg.event.sessions]
+    async def _items(self, s: AsyncSession, user_id: str) -> list[StatusItem]:
+        items = []
+        for registration_id, status, event_id, event in await calendar.registered_events(
+                s, user_id, self.settings.registration_close_days):
+            items.append(await self._status_item(s, registration_id, status, event_id, event))
+        return items
 
     async def _item(self, s: AsyncSession, reg: Registration) -> StatusItem:
-        position = await q.waitlist_position(s, reg) if reg.status == WAITLISTED else None
+        return await self._status_item(s, reg.id, reg.status, reg.event_id, await self._summary(s, reg.event))
+
+    async def _status_item(self, s: AsyncSession, registration_id: int, status: str, event_id: int,
+                           event: EventSummary) -> StatusItem:
+        """Cancelling or moving closes when registration does (q.change_deadline); checkout is due
+        `checkout_days` after the last session (q.checkout_deadline)."""
+        position = await q.waitlist_position(s, event_id, registration_id) if status == WAITLISTED else None
         return StatusItem(
-            registration_id=reg.id, event=await self._summary(s, reg.event), status=reg.status, position=position,
-            change_deadline=q.change_deadline(reg.event, self.settings.registration_close_days),
-            checkout_deadline=q.checkout_deadline(reg.event, self.settings.checkout_days))
+            registration_id=registration_id, event=event, status=status, position=position,
+            change_deadline=event.registration_closes,
+            checkout_deadline=calendar.days_before(event.sessions[-1][1], -self.settings.checkout_days, event.timezone))
 
     async def current(self, user_id: str) -> StatusItem | None:
         """The registration `/training cancel` acts on: active or waiting, for an event not yet ended."""
@@ -178,7 +186,7 @@ class RegistrationService:
             s.add(reg)
             await s.flush()
             q.audit(s, reg, "register", None, profile.user_id, detail=f"code {org.code}")
-            position = await q.waitlist_position(s, reg) if status == WAITLISTED else None
+            position = await q.waitlist_position(s, reg.event_id, reg.id) if status == WAITLISTED else None
             summary = await self._summary(s, event)
             if status == WAITLISTED:
                 self.outbox.add(s, dm(profile.user_id, texts.waitlisted(summary, position or 0), origin="registration"))

@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from bot.common import roles
 from bot.common.plural import counted
 from bot.training_calendar.file_format import CalendarSpec, EventSpec, OrganisationSpec
-from storage.models import ACTIVE, Event, EventSession, Organisation, Registration, Role
+from storage.models import ACTIVE, CANCELLED, Event, EventSession, Organisation, Person, Registration, Role
 
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 ORGANISATION_FIELDS = ("name", "level", "seats", "additional_seats", "rolled_in_seats", "rolled_out_seats",
@@ -176,11 +176,10 @@ def registration_deadline(first_start: datetime, close_days: int, timezone_name:
 
 SUMMARY_COLUMNS = (Event.id, Event.slug, Event.title, Event.format, Event.timezone, Event.capacity, Event.location,
                    Event.accessibility, Event.zoom_meeting_id, Event.zoom_join_url)
+_seat = aliased(Registration)
+ACTIVE_SEATS = select(func.count()).where(_seat.event_id == Event.id, _seat.status == ACTIVE).scalar_subquery()
 UPCOMING = (
-    select(*SUMMARY_COLUMNS,
-           select(func.count()).where(Registration.event_id == Event.id, Registration.status == ACTIVE)
-           .scalar_subquery(),
-           EventSession.start, EventSession.end)
+    select(*SUMMARY_COLUMNS, ACTIVE_SEATS, EventSession.start, EventSession.end)
     .join(EventSession, EventSession.event_id == Event.id)
     .where(Event.status == "open", Event.archived.is_(False),
            Event.id.in_(select(EventSession.event_id).where(EventSession.start > bindparam("now"))))
@@ -203,6 +202,28 @@ async def upcoming_events(session: AsyncSession, now: datetime, close_days: int)
     ids = [i for i in events if sessions[i][0][0] > now]
     summaries = [_summary(events[i], tuple(sessions[i]), counts[i], close_days) for i in ids]
     return sorted(summaries, key=lambda s: (s.first_start, s.slug))
+
+
+PERSON_EVENTS = (
+    select(Registration.id, Registration.status, *SUMMARY_COLUMNS, ACTIVE_SEATS, EventSession.start, EventSession.end)
+    .join(Event, Event.id == Registration.event_id).join(EventSession, EventSession.event_id == Event.id)
+    .join(Person, Person.id == Registration.person_id)
+    .where(Person.slack_user_id == bindparam("user_id"), Registration.status != CANCELLED)
+    .order_by(Registration.created_at, Registration.id, EventSession.start))
+
+
+async def registered_events(session: AsyncSession, user_id: str,
+                            close_days: int) -> list[tuple[int, str, int, EventSummary]]:
+    """(registration id, status, event id, event) of each registration of a Slack user but cancelled ones, oldest
+    first, for events with sessions: one statement, built once (`/training status` asks it)."""
+    found: dict[int, tuple[str, tuple, int]] = {}
+    sessions: dict[int, list[tuple[datetime, datetime]]] = {}
+    for registration_id, status, *event, active, start, end in await session.execute(PERSON_EVENTS,
+                                                                                       {"user_id": user_id}):
+        found.setdefault(registration_id, (status, tuple(event), active))
+        sessions.setdefault(registration_id, []).append((start, end))
+    return [(registration_id, status, event[0], _summary(event, tuple(sessions[registration_id]), active, close_days))
+            for registration_id, (status, event, active) in found.items()]
 
 
 def summarise(event: Event, active: int, close_days: int) -> EventSummary:
