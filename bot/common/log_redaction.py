@@ -39,6 +39,9 @@ def configure_logging(secrets: list[str], level: int = logging.INFO) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # A line per HTTP request is one per Slack event, costlier than many a command; refused ones are logged by
+    # bot.slack.guard, failures by the listener boundary.
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
 
 class _WithoutSqlParameters(logging.Filter):

@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from urllib.parse import parse_qs
-
 from aiohttp import web
+
+from bot.slack.guard import SLACK_FORM
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +50,12 @@ class SurgeDesk:
         self._tasks = []
 
     def middleware(self, path: str):
-        """aiohttp middleware; must run after slack_guard (which reads and checks the body)."""
+        """aiohttp middleware; must run after slack_guard, which checks the body and leaves a form parsed."""
 
         @web.middleware
         async def middleware(request: web.Request, handler):
-            if request.path != path or request.method != "POST" \
-                    or request.content_type != "application/x-www-form-urlencoded":
-                return await handler(request)
-            form = parse_qs((await request.read()).decode(), keep_blank_values=True)
-            listener = None if "payload" in form else self._listeners.get(form.get("command", [""])[0])
+            form = request.get(SLACK_FORM) if request.path == path else None
+            listener = None if form is None or "payload" in form else self._listeners.get(form.get("command", [""])[0])
             if listener is None:
                 return await handler(request)
             if self.busy >= self.busy_at and self._tasks:

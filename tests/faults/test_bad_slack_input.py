@@ -1,11 +1,14 @@
 """Bad Slack input through the running app: a 4xx or a polite refusal, never a 500, and nothing changes."""
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import time
 from datetime import datetime, timezone
 
 import pytest
+from aiohttp.web_log import AccessLogger
 from sqlalchemy import select
 
 import bot.services  # noqa: F401 - imports every model, so Base.metadata knows every table
@@ -124,6 +127,40 @@ async def test_unverifiable_requests_get_401_and_change_nothing(app, fake_slack,
         status, _ = await app.send(*tamper(app, *app.requests.slash("/training", "register ORG-B", "U0P01")))
         assert status == 401
     assert fake_slack.calls_to("auth.test") == []  # refused before the app even asks Slack who it is
+
+
+@contextlib.contextmanager
+def app_logging():
+    """Logging as `trainingbot` sets it up, with pytest's capture kept; everything restored after."""
+    from bot.common.log_redaction import configure_logging
+
+    root = logging.getLogger()
+    quietened = [logging.getLogger(name) for name in ("alembic", "aiohttp.access")]
+    saved, level, levels = root.handlers[:], root.level, [q.level for q in quietened]
+    configure_logging([])
+    root.handlers[:] = saved  # caplog's handler instead of configure_logging's stderr
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+        for logger, was in zip(quietened, levels):
+            logger.setLevel(was)
+
+
+async def test_a_refused_request_is_logged_without_its_body_or_the_secret_and_no_request_gets_an_access_line(
+        app, fake_slack, caplog):
+    """aiohttp's line per request is off, so the guard logs what it refuses itself."""
+    await setup(app, fake_slack)
+    body, headers = app.requests.slash("/training", "register ORG-B", "U0P01")
+    with app_logging():
+        assert (await app.send(*wrong_secret(app, body, headers)))[0] == 401
+        assert (await app.send(body, headers))[0] == 200
+        # what web.run_app (`trainingbot serve`) asks before it writes its line per request
+        assert not AccessLogger(logging.getLogger("aiohttp.access"), AccessLogger.LOG_FORMAT).enabled
+    refusals = [r for r in caplog.records if r.name == "bot.slack.guard"]
+    assert [r.levelno for r in refusals] == [logging.WARNING]
+    assert "HTTP 401, invalid request" in refusals[0].getMessage()
+    assert "ORG-B" not in caplog.text and app.requests.secret not in caplog.text
 
 
 @pytest.mark.parametrize("timestamp", ["9" * 300, "1" * 5000, "\u00b2" * 3, "\u0661\u0667\u0669\u0660"],

@@ -84,8 +84,8 @@ def logs(caplog, settings):
     caplog and the raw handler come first: they see each record before the redacting filter rewrites it.
     """
     caplog.set_level(logging.DEBUG)
-    root, alembic = logging.getLogger(), logging.getLogger("alembic")
-    saved, level, alembic_level = root.handlers[:], root.level, alembic.level
+    root, quietened = logging.getLogger(), [logging.getLogger(name) for name in ("alembic", "aiohttp.access")]
+    saved, level, levels = root.handlers[:], root.level, [q.level for q in quietened]
     configure_logging(_secrets(settings), level=logging.DEBUG)
     redacting = root.handlers[0]
     redacted = io.StringIO()
@@ -97,7 +97,8 @@ def logs(caplog, settings):
     finally:
         root.handlers[:] = saved
         root.setLevel(level)
-        alembic.setLevel(alembic_level)
+        for logger, was in zip(quietened, levels):
+            logger.setLevel(was)
 
 
 def zoom_headers(body: bytes) -> dict[str, str]:
@@ -185,8 +186,8 @@ SECRET_SETTINGS = Settings(database_url="sqlite+aiosqlite:///unused.db", slack_b
 @pytest.fixture
 def redacted_output():
     """Whatever a logger writes, as configure_logging's root handler writes it out."""
-    root, alembic = logging.getLogger(), logging.getLogger("alembic")
-    saved, level, alembic_level = root.handlers[:], root.level, alembic.level
+    root, quietened = logging.getLogger(), [logging.getLogger(name) for name in ("alembic", "aiohttp.access")]
+    saved, level, levels = root.handlers[:], root.level, [q.level for q in quietened]
     configure_logging(_secrets(SECRET_SETTINGS), level=logging.DEBUG)
     out = io.StringIO()
     root.handlers[0].setStream(out)
@@ -195,7 +196,8 @@ def redacted_output():
     finally:
         root.handlers[:] = saved
         root.setLevel(level)
-        alembic.setLevel(alembic_level)
+        for logger, was in zip(quietened, levels):
+            logger.setLevel(was)
 
 
 def test_the_cli_redacts_every_secret_it_is_given():
