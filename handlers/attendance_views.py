@@ -19,7 +19,7 @@ from bot.attendance.compute import minutes
 from bot.attendance.service import Report, TraineeLine
 from bot.common import timefmt
 from bot.common.mrkdwn import cut, escape
-from handlers.blocks import MAX_MESSAGE_BLOCKS, context, render, text_section
+from handlers.blocks import MAX_MESSAGE_BLOCKS, built_once, context, render, text_section
 
 MAX_MATCH_BUTTONS = 20
 
@@ -39,6 +39,7 @@ def _chunks(lines: list[str], limit: int = 2900) -> list[str]:
     return chunks + ([current] if current else [])
 
 
+@built_once  # a trainer asks again and again while nothing changes; a new import or minute makes a new Report
 def summary_blocks(report: Report) -> list[dict]:
     absent = [t for t in report.trainees if t.absent]
     risk = [t for t in report.trainees if t.at_risk]

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import copy
 import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
@@ -21,10 +23,25 @@ from bot.common.mrkdwn import cut, escape, split
 from bot.training_calendar.events import EventSummary
 
 MAX_MESSAGE_BLOCKS = 50
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def render(blocks: list[Block]) -> list[dict]:
     return [b.to_dict() for b in blocks]
+
+
+def built_once(build: Callable[P, T]) -> Callable[P, T]:
+    """Block Kit that many people are shown alike (a calendar, a report, a form's list of events): building it
+    through slack_sdk's models, which check Slack's limits, costs more than reading what it shows, so each distinct
+    set of (hashable) arguments is built once; every caller gets a copy of its own to change or send."""
+    cached = functools.lru_cache(maxsize=64)(build)
+
+    @functools.wraps(build)
+    def copy_of(*args: P.args, **kwargs: P.kwargs) -> T:
+        return copy.deepcopy(cached(*args, **kwargs))
+
+    return copy_of
 
 
 def text_section(text: str) -> SectionBlock:
@@ -54,13 +71,11 @@ def event_lines(event: EventSummary, tz: ZoneInfo) -> str:
 
 
 def calendar_blocks(events: list[EventSummary], tz: ZoneInfo, register_enabled: bool = True) -> list[dict]:
-    """The calendar message. Everyone in a time zone sees the same one until a seat or an event changes, and
-    building it through slack_sdk's models (which check Slack's limits) costs more than reading it, so each
-    distinct calendar is built once; callers get their own copy."""
-    return copy.deepcopy(_calendar_blocks(tuple(events), tz, register_enabled))
+    """The calendar message: everyone in a time zone sees the same one until a seat or an event changes."""
+    return _calendar_blocks(tuple(events), tz, register_enabled)
 
 
-@functools.lru_cache(maxsize=64)
+@built_once
 def _calendar_blocks(events: tuple[EventSummary, ...], tz: ZoneInfo, register_enabled: bool) -> list[dict]:
     blocks: list[Block] = [HeaderBlock(text="Upcoming Instructor Training"),
                            context(f"Times are in your time zone ({tz.key}).")]

@@ -24,7 +24,7 @@ from bot.registration.admin import Roster, SeatsReport
 from bot.registration.seat_moves import MoveChoice, MoveResult, RequestView, SeatMoveService
 from bot.registration.service import Registered, StatusItem
 from bot.training_calendar.events import EventSummary
-from handlers.blocks import buttons, context, render, text_section
+from handlers.blocks import built_once, buttons, context, render, text_section
 
 COC_URL = "https://docs.carpentries.org/policies/coc/"
 MAX_OPTIONS = 100
@@ -43,13 +43,18 @@ def _event_select(events: list[EventSummary], tz: ZoneInfo, chosen: str | None) 
                                initial_option=initial)
 
 
+@built_once
+def _event_input(events: tuple[EventSummary, ...], tz: ZoneInfo, chosen: str | None) -> dict:
+    """The form's choice of event: alike for everyone in a time zone until a seat or an event changes."""
+    return InputBlock(block_id="event", label="Event", element=_event_select(list(events), tz, chosen),
+                      hint="A full event puts you on its waiting list.").to_dict()
+
+
 def register_modal(events: list[EventSummary], profile: Profile, tz: ZoneInfo, code: str = "",
                    chosen: str | None = None) -> dict:
     blocks = [
         SectionBlock(text=MarkdownTextObject(text="Register for Instructor Training with your organisation's code. "
                                                   f"Dates are in your time zone ({tz.key}).")),
-        InputBlock(block_id="event", label="Event", element=_event_select(events, tz, chosen),
-                   hint="A full event puts you on its waiting list."),
         InputBlock(block_id="code", label="Registration code",
                    element=PlainTextInputElement(action_id="value", initial_value=code or None, max_length=80),
                    hint="Your organisation's contact has it."),
@@ -59,8 +64,10 @@ def register_modal(events: list[EventSummary], profile: Profile, tz: ZoneInfo, c
             action_id="value", options=[Option(value="accepted", label="I agree to follow the Code of Conduct",
                                                description=COC_URL)])),
     ]
-    return View(type="modal", callback_id="register_submit", title="Register", submit="Register",
+    view = View(type="modal", callback_id="register_submit", title="Register", submit="Register",
                 close="Cancel", blocks=blocks).to_dict()
+    view["blocks"].insert(1, _event_input(tuple(events), tz, chosen))  # checked by the models when it was built
+    return view
 
 
 def registered_view(done: Registered) -> dict:

@@ -63,8 +63,8 @@ class Report:
     windows: tuple[ac.Window, ...]
     scheduled: int
     threshold: int
-    trainees: list[TraineeLine]
-    unmatched: list[ac.UnmatchedParticipant]
+    trainees: tuple[TraineeLine, ...]
+    unmatched: tuple[ac.UnmatchedParticipant, ...]
     in_progress: bool  # computed before the last session ended: only the time that has happened is missed
     partial_reason: str | None  # why the result is not final yet (see _partial_reason); None when it is
 
@@ -232,8 +232,8 @@ class AttendanceService:
             t = result.trainees[p.id]
             lines.append(TraineeLine(p.id, p.name, p.email or "", p.slack_user_id, t.sessions, t.attended, t.missed,
                                      t.absent, threshold / 2 < t.missed <= threshold, t.status))
-        return Report(event.slug, event.title, tuple(windows), result.scheduled, threshold, lines,
-                      list(result.unmatched), in_progress, _partial_reason(now, first, last, has_report))
+        return Report(event.slug, event.title, tuple(windows), result.scheduled, threshold, tuple(lines),
+                      tuple(result.unmatched), in_progress, _partial_reason(now, first, last, has_report))
 
     async def final_report(self, slug: str) -> Report:
         """The report, refused unless final: AMY records a training's outcome for good, so it must never get

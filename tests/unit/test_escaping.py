@@ -129,8 +129,8 @@ def _event(h: str, **kw) -> EventSummary:
 
 
 def _report(h: str) -> Report:
-    return fill(Report, h, windows=(Window(NOW, NOW.replace(hour=18)),), trainees=[fill(TraineeLine, h, sessions=(60,))],
-                unmatched=[fill(UnmatchedParticipant, h)])
+    return fill(Report, h, windows=(Window(NOW, NOW.replace(hour=18)),), trainees=(fill(TraineeLine, h, sessions=(60,)),),
+                unmatched=(fill(UnmatchedParticipant, h),))
 
 
 STAFF = SimpleNamespace(settings=SimpleNamespace(staff_email="staff@example.org", accommodation_retention_days=30,
