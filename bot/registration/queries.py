@@ -61,7 +61,12 @@ def change_deadline(event: Event, close_days: int) -> datetime:
 
 
 def checkout_deadline(event: Event, checkout_days: int) -> datetime:
-    return calendar.days_before(last_end(event), -checkout_days, event.timezone)
+    return checkout_due(last_end(event), event.timezone, checkout_days)
+
+
+def checkout_due(last_end: datetime, timezone_name: str, checkout_days: int) -> datetime:
+    """`checkout_days` calendar days after the last session ends, on the event's wall clock."""
+    return calendar.days_before(last_end, -checkout_days, timezone_name)
 
 
 # Built once (a person's registrations are read on most of their commands), with and without a status filter.

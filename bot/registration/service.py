@@ -118,13 +118,12 @@ class RegistrationService:
 
     async def _status_item(self, s: AsyncSession, registration_id: int, status: str, event_id: int,
                            event: EventSummary) -> StatusItem:
-        """Cancelling or moving closes when registration does (q.change_deadline); checkout is due
-        `checkout_days` after the last session (q.checkout_deadline)."""
+        """Cancelling or moving closes when registration does (q.change_deadline)."""
         position = await q.waitlist_position(s, event_id, registration_id) if status == WAITLISTED else None
         return StatusItem(
             registration_id=registration_id, event=event, status=status, position=position,
             change_deadline=event.registration_closes,
-            checkout_deadline=calendar.days_before(event.sessions[-1][1], -self.settings.checkout_days, event.timezone))
+            checkout_deadline=q.checkout_due(event.sessions[-1][1], event.timezone, self.settings.checkout_days))
 
     async def current(self, user_id: str) -> StatusItem | None:
         """The registration `/training cancel` acts on: active or waiting, for an event not yet ended."""
