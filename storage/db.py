@@ -108,7 +108,7 @@ class Database:
         it began (PostgreSQL's READ COMMITTED, which a transaction would not improve on). It never waits for
         SQLite's write lock, and it spares the BEGIN and ROLLBACK round trips."""
         options = {"read_only": True} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"}
-        async with self.sessions() as session, session.begin():
+        async with self.sessions() as session:  # nothing to commit: closing hands the connection back
             await session.connection(execution_options=options)
             yield session
 
