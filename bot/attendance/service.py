@@ -19,6 +19,7 @@ from bot.training_calendar import events as calendar
 from bot.zoom.reports import ParticipantRow, ReportError, parse_api_pages, parse_csv, parse_json_file
 from bot.zoom.webhook import LiveEvent
 from storage.db import Database
+from storage.db import rows as db_rows
 from storage.models import (
     ACTIVE,
     NO_SHOW,
@@ -31,12 +32,12 @@ from storage.models import (
     Registration,
 )
 
-# The report's statements, built once: /attendance reads them on every call.
+# The report's statements, built once and read as plain rows (storage.db.rows): /attendance reads them on every call.
 REPORT_PEOPLE = select(Person.id, Person.name, Person.email, Person.slack_user_id).join(Registration).where(
     Registration.event_id == bindparam("event_id"), Registration.status.in_((ACTIVE, NO_SHOW))).order_by(Person.name)
 REPORT_ROWS = select(AttendanceRow.name, AttendanceRow.email, AttendanceRow.join, AttendanceRow.leave,
                      AttendanceRow.waiting_room).where(AttendanceRow.event_id == bindparam("event_id"))
-REPORT_LIVE = select(LiveInterval).where(LiveInterval.event_id == bindparam("event_id"))
+REPORT_LIVE = select(LiveInterval.name, LiveInterval.email, LiveInterval.join, LiveInterval.leave).where(LiveInterval.event_id == bindparam("event_id"))
 REPORT_IMPORTED = select(AttendanceImport.id).where(AttendanceImport.event_id == bindparam("event_id")).limit(1)
 REPORT_ALIASES = select(AttendanceAlias.alias, AttendanceAlias.person_id).where(
     AttendanceAlias.event_id == bindparam("event_id"))
@@ -215,15 +216,15 @@ class AttendanceService:
             windows = [ac.Window(x.start, min(x.end, now)) for x in event.sessions if x.start < now] if in_progress \
                 else [ac.Window(x.start, x.end) for x in event.sessions]
             of_event = {"event_id": event.id}
-            people = (await s.execute(REPORT_PEOPLE, of_event)).all()  # rows, not entities: only read
+            people = (await db_rows(s, REPORT_PEOPLE, of_event)).all()  # rows, not entities: only read
             rows = [ParticipantRow(name, email, join, leave, waiting, 0)
-                    for name, email, join, leave, waiting in await s.execute(REPORT_ROWS, of_event)]
-            live = list(await s.scalars(REPORT_LIVE, of_event))
+                    for name, email, join, leave, waiting in await db_rows(s, REPORT_ROWS, of_event)]
+            live = (await db_rows(s, REPORT_LIVE, of_event)).all()
             # Stored rows prove an import, so only without them is one looked for (a table with no rows).
-            has_report = bool(rows or live) or await s.scalar(REPORT_IMPORTED, of_event) is not None
+            has_report = bool(rows or live) or (await db_rows(s, REPORT_IMPORTED, of_event)).first() is not None
             rows += [ParticipantRow(r.name, r.email, r.join, r.leave or now, False, 0) for r in live
                      if (r.leave or now) > r.join]
-            aliases = dict((await s.execute(REPORT_ALIASES, of_event)).all())
+            aliases = dict((await db_rows(s, REPORT_ALIASES, of_event)).all())
         threshold = self.settings.absence_threshold_minutes * 60
         result = ac.compute([ac.TraineeRef(p.id, p.name, p.email or "") for p in people], rows, windows, aliases,
                             threshold, self.settings.makeup_limit_minutes * 60)

@@ -7,6 +7,7 @@ from sqlalchemy import Select, and_, bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.common.errors import NotAllowed
+from storage.db import rows
 from storage.models import Role
 
 STAFF, COORDINATOR, TRAINER, CONTACT = "staff", "coordinator", "trainer", "contact"
@@ -31,7 +32,7 @@ async def holds_any(session: AsyncSession, user_id: str, *grants: tuple[str, str
     params = {"user_id": user_id}
     for i, (role, scope) in enumerate(grants):
         params.update({f"role_{i}": role, f"scope_{i}": scope})
-    return await session.scalar(_holds_any(len(grants)), params) is not None
+    return (await rows(session, _holds_any(len(grants)), params)).first() is not None
 
 
 @functools.lru_cache(maxsize=8)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased, joinedload
 from bot.common import roles
 from bot.common.plural import counted
 from bot.training_calendar.file_format import CalendarSpec, EventSpec, OrganisationSpec
+from storage.db import rows
 from storage.models import ACTIVE, CANCELLED, Event, EventSession, Organisation, Person, Registration, Role
 
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
@@ -191,11 +192,11 @@ async def upcoming_events(session: AsyncSession, now: datetime, close_days: int)
 
     Read in one statement, built once, as plain rows, not ORM objects: the calendar is the answer asked for most
     often."""
-    rows = await session.execute(UPCOMING, {"now": now})
+    found = await rows(session, UPCOMING, {"now": now})
     events: dict[int, tuple] = {}
     counts: dict[int, int] = {}
     sessions: dict[int, list[tuple[datetime, datetime]]] = {}
-    for *event, count, start, end in rows:
+    for *event, count, start, end in found:
         events.setdefault(event[0], tuple(event))
         counts[event[0]] = count
         sessions.setdefault(event[0], []).append((start, end))
@@ -218,8 +219,8 @@ async def registered_events(session: AsyncSession, user_id: str,
     first, for events with sessions: one statement, built once (`/training status` asks it)."""
     found: dict[int, tuple[str, tuple, int]] = {}
     sessions: dict[int, list[tuple[datetime, datetime]]] = {}
-    for registration_id, status, *event, active, start, end in await session.execute(PERSON_EVENTS,
-                                                                                       {"user_id": user_id}):
+    for registration_id, status, *event, active, start, end in await rows(session, PERSON_EVENTS,
+                                                                                   {"user_id": user_id}):
         found.setdefault(registration_id, (status, tuple(event), active))
         sessions.setdefault(registration_id, []).append((start, end))
     return [(registration_id, status, event[0], _summary(event, tuple(sessions[registration_id]), active, close_days))

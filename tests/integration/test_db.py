@@ -6,6 +6,7 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
+from storage.db import rows
 from storage.models import Event
 
 pytestmark = pytest.mark.both_databases
@@ -45,3 +46,17 @@ async def test_a_read_opens_no_transaction_and_a_write_one_with_its_lock(db):
         assert await driver_in_transaction(writer)
     async with db.read() as reader:
         assert await reader.scalar(select(Event.slug)) == "one"
+
+
+async def test_rows_read_as_core_see_what_the_unit_of_work_has_not_flushed_yet(db):
+    """storage.db.rows skips the ORM, so it flushes pending changes itself, as session.execute would: a seat count
+    taken after adding a registration must count it."""
+    count = select(func.count()).select_from(Event).where(Event.slug.like("pending-%"))
+    async with db.transaction() as s:
+        s.add(Event(slug="pending-1", title="Added, not flushed", format="online", timezone="UTC", capacity=1,
+                    accessibility=[], status="open"))
+        assert (await rows(s, count)).scalar_one() == 1
+        (await s.scalars(select(Event).where(Event.slug == "pending-1"))).one().slug = "pending-2"
+        assert (await rows(s, select(Event.slug).where(Event.slug.like("pending-%")))).scalars().all() == ["pending-2"]
+    async with db.read() as s:
+        assert (await rows(s, count)).scalar_one() == 1
