@@ -3,11 +3,25 @@ in bot/, only bot.slack imports slack_sdk and only bot.app imports slack_bolt an
 of them; handlers never reach storage or SQLAlchemy."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import pytest
 from importlinter.cli import lint_imports
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def loggers_kept():
+    """import-linter configures logging as a program would (dictConfig), which disables every logger that exists:
+    the app's, for each test that runs after these in the same worker. Put them back as they were."""
+    disabled = {name: logger.disabled for name, logger in logging.root.manager.loggerDict.items()
+                if isinstance(logger, logging.Logger)}
+    yield
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger):
+            logger.disabled = disabled.get(name, False)
 
 
 def test_every_layering_contract_is_kept(monkeypatch, capsys):
