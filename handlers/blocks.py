@@ -1,8 +1,8 @@
 """Block Kit builders (slack_sdk models, so Slack's limits are checked by to_dict())."""
 from __future__ import annotations
 
-import copy
 import functools
+import json
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
@@ -32,14 +32,17 @@ def render(blocks: list[Block]) -> list[dict]:
 
 
 def built_once(build: Callable[P, T]) -> Callable[P, T]:
-    """Block Kit that many people are shown alike (a calendar, a report, a form's list of events): building it
+    """Block Kit that many people are shown alike (a calendar, a report, a form's fixed parts): building it
     through slack_sdk's models, which check Slack's limits, costs more than reading what it shows, so each distinct
-    set of (hashable) arguments is built once; every caller gets a copy of its own to change or send."""
-    cached = functools.lru_cache(maxsize=64)(build)
+    set of (hashable) arguments is built once and kept as JSON; every caller gets a fresh copy of its own."""
+
+    @functools.lru_cache(maxsize=64)
+    def as_json(*args: P.args, **kwargs: P.kwargs) -> str:
+        return json.dumps(build(*args, **kwargs))
 
     @functools.wraps(build)
     def copy_of(*args: P.args, **kwargs: P.kwargs) -> T:
-        return copy.deepcopy(cached(*args, **kwargs))
+        return json.loads(as_json(*args, **kwargs))
 
     return copy_of
 

@@ -44,29 +44,31 @@ def _event_select(events: list[EventSummary], tz: ZoneInfo, chosen: str | None) 
 
 
 @built_once
-def _event_input(events: tuple[EventSummary, ...], tz: ZoneInfo, chosen: str | None) -> dict:
-    """The form's choice of event: alike for everyone in a time zone until a seat or an event changes."""
-    return InputBlock(block_id="event", label="Event", element=_event_select(list(events), tz, chosen),
-                      hint="A full event puts you on its waiting list.").to_dict()
+def _register_form(events: tuple[EventSummary, ...], tz: ZoneInfo, chosen: str | None) -> dict:
+    """The form as everyone in a time zone sees it until a seat or an event changes; register_modal adds each
+    person's own part."""
+    return View(type="modal", callback_id="register_submit", title="Register", submit="Register", close="Cancel",
+                blocks=[
+                    SectionBlock(text=MarkdownTextObject(
+                        text="Register for Instructor Training with your organisation's code. "
+                             f"Dates are in your time zone ({tz.key}).")),
+                    InputBlock(block_id="event", label="Event", element=_event_select(list(events), tz, chosen),
+                               hint="A full event puts you on its waiting list."),
+                    InputBlock(block_id="coc", label="Code of Conduct", optional=True, element=CheckboxesElement(
+                        action_id="value", options=[Option(value="accepted", description=COC_URL,
+                                                           label="I agree to follow the Code of Conduct")]))]
+                ).to_dict()
 
 
 def register_modal(events: list[EventSummary], profile: Profile, tz: ZoneInfo, code: str = "",
                    chosen: str | None = None) -> dict:
-    blocks = [
-        SectionBlock(text=MarkdownTextObject(text="Register for Instructor Training with your organisation's code. "
-                                                  f"Dates are in your time zone ({tz.key}).")),
+    view = _register_form(tuple(events), tz, chosen)
+    view["blocks"][2:2] = render([  # after the choice of event, before the Code of Conduct
         InputBlock(block_id="code", label="Registration code",
                    element=PlainTextInputElement(action_id="value", initial_value=code or None, max_length=80),
                    hint="Your organisation's contact has it."),
         context(f"You register as *{escape(profile.name)}* ({escape(profile.email or '')}), as your Slack "
-                "profile says; change it there if it is wrong."),
-        InputBlock(block_id="coc", label="Code of Conduct", optional=True, element=CheckboxesElement(
-            action_id="value", options=[Option(value="accepted", label="I agree to follow the Code of Conduct",
-                                               description=COC_URL)])),
-    ]
-    view = View(type="modal", callback_id="register_submit", title="Register", submit="Register",
-                close="Cancel", blocks=blocks).to_dict()
-    view["blocks"].insert(1, _event_input(tuple(events), tz, chosen))  # checked by the models when it was built
+                "profile says; change it there if it is wrong.")])
     return view
 
 

@@ -51,7 +51,7 @@ def person(name: str) -> Profile:
 
 def test_the_register_form_is_each_persons_own_around_a_shared_choice_of_event():
     ada = register_modal([EVENT], person("ada"), LONDON, code="ORG-A")
-    assert [b.get("block_id") for b in ada["blocks"]][1:3] == ["event", "code"]
+    assert [b.get("block_id", b["type"]) for b in ada["blocks"]] == ["section", "event", "code", "context", "coc"]
     event = ada["blocks"][1]["element"]
     assert event["type"] == "static_select" and event["options"][0]["value"] == "it-feb"
     assert "(3 left)" in event["options"][0]["text"]["text"]
