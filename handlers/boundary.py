@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from bot.common.errors import Refusal, SlackUnavailable, TriggerExpired, is_unavailable
 from bot.config import Settings
 from bot.slack.gateway import SlackGateway
+from bot.slack.surge import Acknowledged
 from handlers.requests import NUL_TEXT, Action, Command, Event, Submission
 
 log = logging.getLogger(__name__)
@@ -25,14 +26,13 @@ DATABASE_DOWN = "The training database is not reachable right now. Nothing was c
 SLACK_DOWN = "Slack could not be reached just now, so nothing was done. Please try again in a minute."
 TRIGGER_EXPIRED = "We were too busy to open the form in time. Nothing was changed"
 Reply = Callable[[str, str | None], Awaitable[None]]  # (message, form field)
-SlashListener = Callable[..., Awaitable[None]]  # Bolt's (ack, command, respond)
 
 
 class Boundary:
     def __init__(self, app, gateway: SlackGateway, settings: Settings) -> None:
         self.app, self.gateway, self.settings = app, gateway, settings
         self.tasks: set[asyncio.Task] = set()
-        self.slash: dict[str, SlashListener] = {}  # for the surge desk and the "open the form" button
+        self.slash: dict[str, Acknowledged] = {}  # for the surge desk and the "open the form" button
 
     # ---- registering ------------------------------------------------------------------------------------------
     def command(self, name: str, run: Callable[[Command], Awaitable[None]]) -> None:
@@ -46,7 +46,14 @@ class Boundary:
             async with self.held():
                 await self._within_budget(cmd, self._guarded(name, cmd.fail, checked(cmd), rerun=cmd))
 
-        self.slash[name] = listener
+        async def acknowledged(command: dict, respond) -> None:
+            """The command after its acknowledgement went (queued in a surge, or run again from a button): no
+            budget to keep, every answer goes through response_url."""
+            cmd = Command.of(None, command, respond)
+            async with self.held():
+                await self._guarded(name, cmd.fail, checked(cmd), rerun=cmd)
+
+        self.slash[name] = acknowledged
         self.app.command(name)(listener)
 
     def action(self, action_id: str, run: Callable[[Action], Awaitable[None]]) -> None:

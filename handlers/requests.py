@@ -24,15 +24,16 @@ class Command:
     channel_id: str
     name: str  # the command (`/training`) and its text (`register CODE`), to offer running it again
     text: str
-    ack: Ack
+    ack: Ack | None  # None once the acknowledgement went: then every answer goes through respond
     respond: Callable[..., Awaitable[None]]
     acked: bool = field(default=False)
 
     @classmethod
-    def of(cls, ack: Ack, command: dict, respond) -> Command:
+    def of(cls, ack: Ack | None, command: dict, respond) -> Command:
         return cls(user_id=command["user_id"], args=split_args(command.get("text")),
                    trigger_id=command.get("trigger_id", ""), channel_id=command.get("channel_id", ""),
-                   name=command.get("command", ""), text=command.get("text", ""), ack=ack, respond=respond)
+                   name=command.get("command", ""), text=command.get("text", ""), ack=ack, respond=respond,
+                   acked=ack is None)
 
     async def answer(self, text: str, blocks: list | None = None) -> None:
         """An ephemeral answer: in the acknowledgement when possible, else through response_url."""

@@ -3,7 +3,6 @@ as the person who pressed it, with the click's fresh trigger."""
 from __future__ import annotations
 
 from bot.common.errors import Refusal
-from bot.slack.surge import ack_through
 from handlers.boundary import Boundary
 from handlers.requests import RERUN_ACTION, Action
 
@@ -18,6 +17,6 @@ def register(boundary: Boundary) -> None:
         command = {"command": value["command"], "text": value["text"], "user_id": act.user_id,
                    "trigger_id": act.trigger_id, "channel_id": (act.body.get("channel") or {}).get("id", ""),
                    "response_url": act.body.get("response_url", "")}
-        await listener(ack=ack_through(act.respond), command=command, respond=act.respond)
+        await listener(command, act.respond)
 
     boundary.action(RERUN_ACTION, rerun)

@@ -18,17 +18,18 @@ from bot.slack.guard import SLACK_FORM
 
 log = logging.getLogger(__name__)
 
-SlashListener = Callable[..., Awaitable[None]]  # Bolt's (ack, command, respond)
 Respond = Callable[..., Awaitable[None]]  # (response_url, **message)
+# A slash command run after its acknowledgement went, (command, respond): every answer goes through respond.
+Acknowledged = Callable[[dict, Callable[..., Awaitable[None]]], Awaitable[None]]
 
 
 class SurgeDesk:
-    def __init__(self, listeners: dict[str, SlashListener], respond: Respond, *, busy_at: int, workers: int) -> None:
+    def __init__(self, listeners: dict[str, Acknowledged], respond: Respond, *, busy_at: int, workers: int) -> None:
         self._listeners, self._respond = listeners, respond
         self.busy_at, self.workers = busy_at, workers
         self.in_progress = 0
         self.deferred = 0  # commands acknowledged at once so far
-        self._queue: asyncio.Queue[tuple[SlashListener, dict]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[Acknowledged, dict]] = asyncio.Queue()
         self._tasks: list[asyncio.Task] = []
 
     @property
@@ -82,21 +83,10 @@ class SurgeDesk:
                 self.in_progress -= 1
                 self._queue.task_done()
 
-    async def _run(self, listener: SlashListener, command: dict) -> None:
+    async def _run(self, listener: Acknowledged, command: dict) -> None:
         url = command.get("response_url", "")
 
         async def respond(**message) -> None:
             await self._respond(url, **message)
 
-        await listener(ack=ack_through(respond), command=command, respond=respond)
-
-
-def ack_through(respond: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-    """An `ack` for a listener run after the acknowledgement went (empty): what it would have put in the
-    acknowledgement goes through response_url instead."""
-
-    async def ack(**message) -> None:
-        if message:
-            await respond(**message)
-
-    return ack
+        await listener(command, respond)

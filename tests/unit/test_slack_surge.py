@@ -49,11 +49,11 @@ class Harness:
         await self.gate.wait()
         return web.json_response({"text": "answered inline"})
 
-    async def listener(self, ack, command, respond) -> None:
+    async def listener(self, command, respond) -> None:
         self.running += 1
         self.most = max(self.most, self.running)
         await self.gate.wait()
-        await ack(text=f"done {command['text']}", response_type="ephemeral")
+        await respond(text=f"done {command['text']}", response_type="ephemeral")
         self.running -= 1
 
     async def respond(self, url: str, **message) -> None:
