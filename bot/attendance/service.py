@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, false, insert, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -35,9 +35,12 @@ from storage.models import (
 # The report's statements, built once and read as plain rows (storage.db.rows): /attendance reads them on every call.
 REPORT_PEOPLE = select(Person.id, Person.name, Person.email, Person.slack_user_id).join(Registration).where(
     Registration.event_id == bindparam("event_id"), Registration.status.in_((ACTIVE, NO_SHOW))).order_by(Person.name)
-REPORT_ROWS = select(AttendanceRow.name, AttendanceRow.email, AttendanceRow.join, AttendanceRow.leave,
-                     AttendanceRow.waiting_room).where(AttendanceRow.event_id == bindparam("event_id"))
-REPORT_LIVE = select(LiveInterval.name, LiveInterval.email, LiveInterval.join, LiveInterval.leave).where(LiveInterval.event_id == bindparam("event_id"))
+# Imported rows and live intervals (`live`; an open one has no leave yet) in one statement.
+REPORT_ROWS = union_all(
+    select(AttendanceRow.name, AttendanceRow.email, AttendanceRow.join, AttendanceRow.leave, AttendanceRow.waiting_room,
+           false().label("live")).where(AttendanceRow.event_id == bindparam("event_id")),
+    select(LiveInterval.name, LiveInterval.email, LiveInterval.join, LiveInterval.leave, false(), true())
+    .where(LiveInterval.event_id == bindparam("event_id")))
 REPORT_IMPORTED = select(AttendanceImport.id).where(AttendanceImport.event_id == bindparam("event_id")).limit(1)
 REPORT_ALIASES = select(AttendanceAlias.alias, AttendanceAlias.person_id).where(
     AttendanceAlias.event_id == bindparam("event_id"))
@@ -217,13 +220,11 @@ class AttendanceService:
                 else [ac.Window(x.start, x.end) for x in event.sessions]
             of_event = {"event_id": event.id}
             people = (await db_rows(s, REPORT_PEOPLE, of_event)).all()  # rows, not entities: only read
-            rows = [ParticipantRow(name, email, join, leave, waiting, 0)
-                    for name, email, join, leave, waiting in await db_rows(s, REPORT_ROWS, of_event)]
-            live = (await db_rows(s, REPORT_LIVE, of_event)).all()
+            found = (await db_rows(s, REPORT_ROWS, of_event)).all()
             # Stored rows prove an import, so only without them is one looked for (a table with no rows).
-            has_report = bool(rows or live) or (await db_rows(s, REPORT_IMPORTED, of_event)).first() is not None
-            rows += [ParticipantRow(r.name, r.email, r.join, r.leave or now, False, 0) for r in live
-                     if (r.leave or now) > r.join]
+            has_report = bool(found) or (await db_rows(s, REPORT_IMPORTED, of_event)).first() is not None
+            rows = [ParticipantRow(name, email, join, leave or now, waiting, 0)
+                    for name, email, join, leave, waiting, live in found if not live or (leave or now) > join]
             aliases = dict((await db_rows(s, REPORT_ALIASES, of_event)).all())
         threshold = self.settings.absence_threshold_minutes * 60
         result = ac.compute([ac.TraineeRef(p.id, p.name, p.email or "") for p in people], rows, windows, aliases,
