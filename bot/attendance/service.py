@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam, delete, false, insert, select, true, union_all
+from sqlalchemy import Row, bindparam, delete, false, insert, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -27,12 +27,17 @@ from storage.models import (
     AttendanceImport,
     AttendanceRow,
     Event,
+    EventSession,
     LiveInterval,
     Person,
     Registration,
 )
 
 # The report's statements, built once and read as plain rows (storage.db.rows): /attendance reads them on every call.
+# The event, one row per session, and whether the viewer may see it:
+REPORT_EVENT = select(Event.id, Event.slug, Event.title, EventSession.start, EventSession.end,
+                      roles.staff_or_trainer(bindparam("viewer"), Event.id).label("viewable")).join(
+    EventSession, EventSession.event_id == Event.id).where(Event.slug == bindparam("slug")).order_by(EventSession.start)
 REPORT_PEOPLE = select(Person.id, Person.name, Person.email, Person.slack_user_id).join(Registration).where(
     Registration.event_id == bindparam("event_id"), Registration.status.in_((ACTIVE, NO_SHOW))).order_by(Person.name)
 # Imported rows and live intervals (`live`; an open one has no leave yet) in one statement.
@@ -195,30 +200,34 @@ class AttendanceService:
     # ---- reporting --------------------------------------------------------------
     async def require_viewer(self, user_id: str, slug: str) -> None:
         async with self.db.read() as s:
-            await self._viewable_event(s, user_id, slug)
+            await self._report_event(s, slug, user_id)
 
-    async def _viewable_event(self, s: AsyncSession, user_id: str, slug: str) -> Event:
-        """Someone who is not staff is refused alike for an event they do not train and for one that does not exist."""
-        event = await calendar.event_with_sessions(s, slug)
-        if event is not None and await roles.holds_any(s, user_id, (roles.STAFF, ""),
-                                                       (roles.TRAINER, roles.event_scope(event.id))):
-            return event
-        if event is None and await roles.is_staff(s, user_id):
+    async def _report_event(self, s: AsyncSession, slug: str, viewer: str | None) -> list[Row]:
+        """The event's rows (id, slug, title, start, end), one per session; with `viewer`, refused unless they are
+        staff or one of its trainers. Someone who is not staff is refused alike for an event they do not train and
+        for one that does not exist."""
+        found = (await db_rows(s, REPORT_EVENT, {"slug": slug, "viewer": viewer or ""})).all()
+        if viewer is None or (found and found[0].viewable):
+            if not found:
+                raise InputError(f"unknown event {slug!r}")
+            return found
+        if not found and await roles.is_staff(s, viewer):
             raise Refusal(f"There is no event `{slug}`. `/training calendar` lists the upcoming ones.")
         raise NotAllowed(f"Only the trainers of `{slug}` and Carpentries staff can see its attendance.")
 
     async def report(self, slug: str, viewer: str | None = None) -> Report:
         """The attendance report of an event; with `viewer`, only for its trainers and staff (checked in the
-        same read, which /attendance does on every call)."""
+        same statement that reads the event, which /attendance does on every call)."""
         now = self.clock()
         async with self.db.read() as s:
-            event = await (self._event(s, slug) if viewer is None else self._viewable_event(s, viewer, slug))
-            first, last = event.sessions[0].start, event.sessions[-1].end
+            sessions = await self._report_event(s, slug, viewer)
+            event_id, slug, title = sessions[0].id, sessions[0].slug, sessions[0].title
+            first, last = sessions[0].start, sessions[-1].end
             in_progress = first <= now < last
             # While the event runs, only the time that has happened can have been missed.
-            windows = [ac.Window(x.start, min(x.end, now)) for x in event.sessions if x.start < now] if in_progress \
-                else [ac.Window(x.start, x.end) for x in event.sessions]
-            of_event = {"event_id": event.id}
+            windows = [ac.Window(x.start, min(x.end, now)) for x in sessions if x.start < now] if in_progress \
+                else [ac.Window(x.start, x.end) for x in sessions]
+            of_event = {"event_id": event_id}
             people = (await db_rows(s, REPORT_PEOPLE, of_event)).all()  # rows, not entities: only read
             found = (await db_rows(s, REPORT_ROWS, of_event)).all()
             # Stored rows prove an import, so only without them is one looked for (a table with no rows).
@@ -234,7 +243,7 @@ class AttendanceService:
             t = result.trainees[p.id]
             lines.append(TraineeLine(p.id, p.name, p.email or "", p.slack_user_id, t.sessions, t.attended, t.missed,
                                      t.absent, threshold / 2 < t.missed <= threshold, t.status))
-        return Report(event.slug, event.title, tuple(windows), result.scheduled, threshold, tuple(lines),
+        return Report(slug, title, tuple(windows), result.scheduled, threshold, tuple(lines),
                       tuple(result.unmatched), in_progress, _partial_reason(now, first, last, has_report))
 
     async def final_report(self, slug: str) -> Report:

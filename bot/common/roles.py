@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import functools
 
-from sqlalchemy import Select, and_, bindparam, delete, or_, select
+from sqlalchemy import (ColumnElement, Exists, Select, String, and_, bindparam, cast, delete, exists, literal, or_,
+                        select)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.common.errors import NotAllowed
@@ -15,6 +16,14 @@ STAFF, COORDINATOR, TRAINER, CONTACT = "staff", "coordinator", "trainer", "conta
 
 def event_scope(event_id: int) -> str:
     return f"event:{event_id}"
+
+
+def staff_or_trainer(user_id: ColumnElement[str], event_id: ColumnElement[int]) -> Exists:
+    """In SQL: whether `user_id` is staff or a trainer of the event `event_id` (the scope built as event_scope
+    builds it), for a statement that reads an event and checks who may see it at once."""
+    scope = literal("event:", String) + cast(event_id, String)
+    return exists().where(Role.slack_user_id == user_id, or_(and_(Role.role == STAFF, Role.scope == ""),
+                                                              and_(Role.role == TRAINER, Role.scope == scope)))
 
 
 def organisation_scope(organisation_id: int) -> str:

@@ -24,6 +24,7 @@ async def _imported(app) -> int:
         return await s.scalar(select(func.count()).select_from(AttendanceRow))
 
 
+@pytest.mark.both_databases  # who may see it is checked in SQL, in the statement that reads the event
 async def test_trainer_gets_the_summary_with_absent_and_unmatched_and_others_are_refused(app, fake_slack, clock):
     await load_event(app.services)
     clock.now = AFTER
@@ -41,6 +42,8 @@ async def test_trainer_gets_the_summary_with_absent_and_unmatched_and_others_are
     assert "Only the trainers of `nope` and Carpentries staff" in json.loads(body)["text"]
     _, body = await app.slash("/attendance", "nope", "U0STAFF")
     assert "There is no event `nope`" in json.loads(body)["text"]
+    _, body = await app.slash("/attendance", "it-dec", "U0STAFF")  # staff see every event's, trainers their own
+    assert ":x: *absent* Amara Nwosu" in json.dumps(json.loads(body)["blocks"])
     _, body = await app.slash("/attendance", "", "U0TRAINER")
     assert "/attendance EVENT @user" in json.loads(body)["text"]
 
