@@ -9,6 +9,7 @@ are whole seconds (rounded down).
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
@@ -86,11 +87,13 @@ def minutes(seconds: int) -> int:
     return (seconds + 30) // 60
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise_name(raw: str) -> str:
     """The name as matched against the roster: accents and case folded, whitespace
     collapsed, and only the part before the first " (" of "Name (Original Name)".
 
-    The " (" is looked for after folding, so the result is stable when normalised again."""
+    The " (" is looked for after folding, so the result is stable when normalised again.
+    Remembered: /attendance folds the same roster and participants on every ask."""
     text = unicodedata.normalize("NFKD", raw)
     text = "".join(char for char in text if not unicodedata.combining(char)).casefold()
     text = unicodedata.normalize("NFKD", text)
