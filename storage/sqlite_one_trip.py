@@ -1,11 +1,17 @@
-"""SQLAlchemy's aiosqlite adapter with one trip to aiosqlite's thread per statement instead of four.
+"""SQLAlchemy's aiosqlite adapter with at most one trip to aiosqlite's thread per statement instead of four.
 
 aiosqlite runs each call on its own thread and wakes the event loop for every result. SQLAlchemy's adapter makes
-four such calls per statement (open a cursor, execute, fetch the rows, close), and each wake-up costs more CPU
+four such calls per statement (open a cursor, execute, fetch the rows, close), and each hand-off costs more CPU
 than a typical query here (`bench/load.py`). This cursor does the four in one function on that thread, the way
-SQLAlchemy's own adapter already reaches aiosqlite's queue for `isolation_level`. Results, errors, `rowcount`,
-`lastrowid` and `description` are those of the same sqlite3 cursor; streaming (server-side) cursors are
-SQLAlchemy's own.
+SQLAlchemy's own adapter already reaches aiosqlite's queue for `isolation_level`.
+
+A SELECT outside a transaction (Database.read opens none) makes no trip: it runs on the event loop's thread, as
+the hand-off costs more than the query. It cannot wait there: in WAL mode (set on every connection) a reader
+never waits for a writer's lock, so only the statements of a write, which may wait for the lock, go to the
+thread. The connection is opened with check_same_thread=False for this; its statements never overlap (one
+session at a time, each awaited, under the adapter's mutex), and sqlite3 is built serialized besides.
+Results, errors, `rowcount`, `lastrowid` and `description` are those of the same sqlite3 cursor either way;
+streaming (server-side) cursors are SQLAlchemy's own.
 """
 from __future__ import annotations
 
@@ -22,7 +28,7 @@ from sqlalchemy.util import EMPTY_DICT
 
 
 def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> tuple:
-    """On aiosqlite's thread: the whole life of one sqlite3 cursor."""
+    """The whole life of one sqlite3 cursor (on aiosqlite's thread, or for a read on the loop's)."""
     cursor = conn.cursor()
     try:
         if many:
@@ -71,8 +77,11 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     async def _trip(self, operation: Any, parameters: Any, many: bool) -> None:
         async with self._adapt_connection._execute_mutex:
             conn = self._connection._conn
-            self._description, self._rowcount, self._lastrowid, rows = await self._connection._execute(
-                _run, conn, operation, parameters, many)
+            if not many and not conn.in_transaction and operation.lstrip()[:6].upper() == "SELECT":
+                result = _run(conn, operation, parameters, False)  # a read: here, see the module's docstring
+            else:
+                result = await self._connection._execute(_run, conn, operation, parameters, many)
+            self._description, self._rowcount, self._lastrowid, rows = result
             self._rows = collections.deque(rows)
 
     async def _execute_async(self, operation: Any, parameters: Any) -> None:
@@ -112,6 +121,7 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+        kw["check_same_thread"] = False  # reads run on the event loop's thread (see the module's docstring)
         adapted = super().connect(*arg, **kw)
         return OneTripConnection(self, adapted._connection)
 
