@@ -7,7 +7,8 @@ modal) at 50 and at 200 concurrent, then the 200 round again to see whether memo
 load runs against two baselines: a bare aiohttp app that only checks the signature (throughput and
 latency), and a bare Bolt app on the same server stack whose listeners only ack and respond (CPU per
 command: the app's goal is at most 2× that of bare Bolt). The machine's speed drifts over minutes, so the bare
-Bolt app also takes the same round just before each of the app's, and each ratio is to that one. Then two app
+Bolt app also takes the same round just before and just after each of the app's, and each ratio is to the mean of
+those two. Then two app
 processes share one database behind the same load plus 100 concurrent registrations for a 10-seat
 event, and two `trainingbot nudges run-once` run at the same time: no overbooking, no reminder twice.
 Goals (printed, not asserted): p99 < 300 ms at 200 concurrent, zero errors, throughput ≥ 1/3 of baseline.
@@ -178,7 +179,7 @@ class Stats:
         self.ok_rps = len(ok) / self.wall if self.wall else float("nan")
         self.p50, self.p95, self.p99 = (percentile(self.ms, p) for p in (0.50, 0.95, 0.99))
         self.cpu_ms = float("nan")  # the serving process's CPU per request, when measured
-        self.bolt_cpu_ms = float("nan")  # bare Bolt's, on the same round just before
+        self.bolt_cpu_ms = float("nan")  # bare Bolt's on the same round, the mean of one run just before and one after
 
     def line(self) -> str:
         return (f"{len(self.outcomes)} requests in {self.wall:.1f} s: {self.rps:7.1f} req/s ({self.ok_rps:.1f} ok/s), "
@@ -503,13 +504,14 @@ async def bolt_cpu_ms(bolt: Proc, fake: FakeSlack, job: dict) -> float:
 async def rounds_against(label: str, url: str, fake: FakeSlack, concurrencies: list[int], n: int,
                          proc: Proc | None, *, app: bool = True, bolt: Proc | None = None) -> dict[int, Stats]:
     """One round per concurrency, then the last one again (two identical rounds, for memory). Each Stats gets
-    `cpu_ms`: the serving process's CPU per request (when `proc` is given), and with `bolt`, `bolt_cpu_ms`."""
+    `cpu_ms`: the serving process's CPU per request (when `proc` is given), and with `bolt`, `bolt_cpu_ms`: bare
+    Bolt's on the same round, the mean of one run just before and one just after (the machine's speed drifts)."""
     results: dict[int, Stats] = {}
     rss = []
     plan = concurrencies + [concurrencies[-1]]
     for i, c in enumerate(plan):
         job = {"targets": [url + "slack/events"], "concurrency": c, "requests": slash_mix(n)}
-        bolt_ms = await bolt_cpu_ms(bolt, fake, job) if bolt is not None else float("nan")
+        bolt_before = await bolt_cpu_ms(bolt, fake, job) if bolt is not None else float("nan")
         app_cpu = cpu_seconds(proc.proc.pid) if proc else 0.0
         own_cpu, (busy, total) = cpu_seconds(), machine_ticks()
         opened = len(fake.calls_to("views.open"))
@@ -518,6 +520,8 @@ async def rounds_against(label: str, url: str, fake: FakeSlack, concurrencies: l
         own_cpu = cpu_seconds() - own_cpu
         lingered = await settle(proc.proc.pid) if proc else 0.0
         app_cpu = (cpu_seconds(proc.proc.pid) if proc else 0.0) - app_cpu
+        bolt_after = await bolt_cpu_ms(bolt, fake, job) if bolt is not None else float("nan")
+        bolt_ms = (bolt_before + bolt_after) / 2
         again = i == len(plan) - 1
         name = f"{label} c={c}" + (" (again)" if again else "")
         show(name, stats, kinds=proc is not None and c == concurrencies[-1])
@@ -528,8 +532,8 @@ async def rounds_against(label: str, url: str, fake: FakeSlack, concurrencies: l
         if proc is not None and app:
             print(f"  {'':<22} {stats.answers(fake)}")
             rss.append(rss_kib(proc.proc.pid))
-            print(f"  {'':<22} app CPU {app_cpu:.1f} s ({1000 * app_cpu / n:.2f} ms/request; bare Bolt "
-                  f"{bolt_ms:.2f} ms on this round just before), busy {lingered:.1f} s "
+            print(f"  {'':<22} app CPU {app_cpu:.1f} s ({1000 * app_cpu / n:.2f} ms/request; bare Bolt on this "
+                  f"round {bolt_before:.2f} ms just before, {bolt_after:.2f} ms just after), busy {lingered:.1f} s "
                   f"after the last answer; fake Slack CPU {own_cpu:.1f} s; machine busy "
                   f"{100 * (busy2 - busy) / max(1, total2 - total):.0f}% during the round; "
                   f"app resident memory once idle: {rss[-1] / 1024:.1f} MiB")
