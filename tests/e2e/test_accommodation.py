@@ -291,7 +291,8 @@ async def test_status_lists_requests_and_withdrawing_deletes_the_text_but_keeps_
     assert SECRET not in json.dumps(update_call)
     assert "*Withdrawn* by <@U0TRAINEE>" in message_text(update_call) and not buttons_of(update_call)
     assert await eventually(lambda: [d for d in fake_slack.dms_to(TRAINEE) if "You withdrew" in d])
-    [receipt] = updates_in(fake_slack, "D" + TRAINEE)  # the "You wrote" DM of the withdrawn request loses its quote
+    # the "You wrote" DM of the withdrawn request loses its quote (its own outbox row: it may go after the DM above)
+    [receipt] = await eventually(lambda: updates_in(fake_slack, "D" + TRAINEE))
     assert receipt["ts"] == await posted_ts(app.services, f"accommodation:{first}:receipt")
     assert SECRET not in json.dumps(receipt) and "Its text is deleted" in message_text(receipt)
 
