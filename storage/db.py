@@ -11,7 +11,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from storage.sqlite_one_trip import one_trip_dbapi
+from storage.sqlite_one_trip import OneTripConnection, one_trip_dbapi
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 IDLE_PING_SECONDS = 10.0  # a PostgreSQL connection unused this long is pinged before use
@@ -30,6 +30,8 @@ def _sqlite_hooks(engine: AsyncEngine, *, foreign_keys: bool = True) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        if isinstance(dbapi_connection, OneTripConnection):  # a reader in WAL mode never waits for a lock
+            dbapi_connection.reads_on_loop = cursor.fetchone()[0] == "wal"
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.close()

@@ -6,9 +6,10 @@ than a typical query here (`bench/load.py`). This cursor does the four in one fu
 SQLAlchemy's own adapter already reaches aiosqlite's queue for `isolation_level`.
 
 A SELECT outside a transaction (Database.read opens none) makes no trip: it runs on the event loop's thread, as
-the hand-off costs more than the query. It cannot wait there: in WAL mode (set on every connection) a reader
-never waits for a writer's lock, so only the statements of a write, which may wait for the lock, go to the
-thread. The connection is opened with check_same_thread=False for this; its statements never overlap (one
+the hand-off costs more than the query. It cannot wait there: in WAL mode a reader never waits for a writer's
+lock, so only the statements of a write, which may wait for the lock, go to the thread. A connection reads on
+the loop only once it is known to be in WAL mode (`reads_on_loop`, set by storage.db when the mode took; it
+cannot on some file systems). The connection is opened with check_same_thread=False for this; its statements never overlap (one
 session at a time, each awaited, under the adapter's mutex), and sqlite3 is built serialized besides.
 Results, errors, `rowcount`, `lastrowid` and `description` are those of the same sqlite3 cursor either way;
 streaming (server-side) cursors are SQLAlchemy's own.
@@ -77,7 +78,8 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     async def _trip(self, operation: Any, parameters: Any, many: bool) -> None:
         async with self._adapt_connection._execute_mutex:
             conn = self._connection._conn
-            if not many and not conn.in_transaction and operation.lstrip()[:6].upper() == "SELECT":
+            if self._adapt_connection.reads_on_loop and not many and not conn.in_transaction \
+                    and operation.lstrip()[:6].upper() == "SELECT":
                 result = _run(conn, operation, parameters, False)  # a read: here, see the module's docstring
             else:
                 result = await self._connection._execute(_run, conn, operation, parameters, many)
@@ -103,8 +105,12 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     """Also skips the trip for a commit or rollback outside a transaction (reads open none: Database.read)."""
 
-    __slots__ = ()
+    __slots__ = ("reads_on_loop",)
     _cursor_cls = OneTripCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.reads_on_loop = False  # until the connection is known to be in WAL mode
 
     def _in_transaction(self) -> bool:
         connection = self._connection._connection

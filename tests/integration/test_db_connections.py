@@ -54,6 +54,21 @@ async def test_sqlite_a_read_makes_no_trip_and_a_statement_in_a_write_one(db, tr
     assert trips == ["_run", "_run", "_run", "commit"]  # BEGIN IMMEDIATE, the insert, the count, COMMIT
 
 
+async def test_sqlite_reads_stay_on_aiosqlites_thread_unless_the_database_is_in_wal_mode(trips):
+    """Outside WAL mode (an in-memory database here; some file systems refuse WAL) a reader can wait for a
+    writer's lock, which must never stall the event loop."""
+    memory = Database("sqlite+aiosqlite:///:memory:")
+    try:
+        async with memory.read() as s:
+            assert (await s.execute(text("PRAGMA journal_mode"))).scalar_one() == "memory"
+        trips.clear()
+        async with memory.read() as s:
+            assert (await s.execute(text("SELECT 1"))).scalar_one() == 1
+        assert trips == ["_run"]
+    finally:
+        await memory.dispose()
+
+
 async def test_sqlite_one_trip_results_are_sqlites_own(db):
     async with db.transaction() as s:
         await s.execute(insert(Event), [event_row(f"e{i}") for i in range(4)])  # executemany
