@@ -9,8 +9,9 @@ A SELECT outside a transaction (Database.read opens none) makes no trip: it runs
 the hand-off costs more than the query. It cannot wait there: in WAL mode a reader never waits for a writer's
 lock, so only the statements of a write, which may wait for the lock, go to the thread. A connection reads on
 the loop only once it is known to be in WAL mode (`reads_on_loop`, set by storage.db when the mode took; it
-cannot on some file systems). The connection is opened with check_same_thread=False for this; its statements never overlap (one
-session at a time, each awaited, under the adapter's mutex), and sqlite3 is built serialized besides.
+cannot on some file systems). The connection is opened with check_same_thread=False for this; its statements
+never overlap (one session at a time, each awaited, under the adapter's mutex), and sqlite3 is built serialized
+besides.
 Results, errors, `rowcount`, `lastrowid` and `description` are those of the same sqlite3 cursor either way;
 streaming (server-side) cursors are SQLAlchemy's own.
 """

@@ -14,14 +14,17 @@ from storage.models import Role
 STAFF, COORDINATOR, TRAINER, CONTACT = "staff", "coordinator", "trainer", "contact"
 
 
+EVENT_SCOPE = "event:"  # followed by the event's id
+
+
 def event_scope(event_id: int) -> str:
-    return f"event:{event_id}"
+    return f"{EVENT_SCOPE}{event_id}"
 
 
 def staff_or_trainer(user_id: ColumnElement[str], event_id: ColumnElement[int]) -> Exists:
-    """In SQL: whether `user_id` is staff or a trainer of the event `event_id` (the scope built as event_scope
+    """In SQL: whether `user_id` is staff or a trainer of the event `event_id` (its scope built as event_scope
     builds it), for a statement that reads an event and checks who may see it at once."""
-    scope = literal("event:", String) + cast(event_id, String)
+    scope = literal(EVENT_SCOPE, String) + cast(event_id, String)
     return exists().where(Role.slack_user_id == user_id, or_(and_(Role.role == STAFF, Role.scope == ""),
                                                               and_(Role.role == TRAINER, Role.scope == scope)))
 
