@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -42,7 +43,7 @@ class Boundary:
             await run(cmd)
 
         async def listener(ack, command, respond):
-            cmd = Command.of(ack, command, respond)
+            cmd = Command.of(ack, command, self._answers(command, respond))
             async with self.held():
                 await self._within_budget(cmd, self._guarded(name, cmd.fail, checked(cmd), rerun=cmd))
 
@@ -58,7 +59,7 @@ class Boundary:
 
     def action(self, action_id: str, run: Callable[[Action], Awaitable[None]]) -> None:
         async def listener(ack, body, respond):
-            act = Action.of(ack, body, respond, self.gateway)
+            act = Action.of(ack, body, self._answers(body, respond), self.gateway)
             async with self.held():
                 await self._guarded(action_id, act.fail, run(act))
 
@@ -81,6 +82,13 @@ class Boundary:
                 await self._guarded(kind, ev.fail, run(ev))
 
         self.app.event(kind)(listener)
+
+    def _answers(self, payload: dict, bolt_respond):
+        """Answers through response_url go through the gateway, as the surge desk's do: its pooled session (Bolt's
+        respond opens a new one per answer) and its quiet logger (Bolt's logs the URL, a credential, and the
+        answer at DEBUG). Bolt's respond is kept where there is no response_url, so a use of it still fails."""
+        url = payload.get("response_url")
+        return functools.partial(self.gateway.respond, url) if url else bolt_respond
 
     # ---- running ----------------------------------------------------------------------------------------------
     @contextlib.asynccontextmanager

@@ -44,9 +44,10 @@ class SlackGateway:
     # ---- answers to a person's own action ---------------------------------------------------------------------
     async def respond(self, response_url: str, **message) -> None:
         """Answer a slash command or an interaction through its response_url, on the pooled session and with the
-        Web API client's retry handlers; an answer Slack does not take raises."""
+        Web API client's retry handlers and its quiet logger (the URL is a credential, the answer a person's
+        text); an answer Slack does not take raises."""
         webhook = AsyncWebhookClient(response_url, timeout=int(self.client.timeout), session=self.client.session,
-                                     retry_handlers=self.client.retry_handlers, logger=log)
+                                     retry_handlers=self.client.retry_handlers, logger=self.client.logger)
         resp = await webhook.send(**message)
         if resp.status_code != 200:
             raise RuntimeError(f"response_url answered HTTP {resp.status_code}")

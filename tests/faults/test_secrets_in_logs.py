@@ -17,6 +17,8 @@ from pydantic import SecretStr
 from bot.cli import _secrets
 from bot.common.log_redaction import configure_logging
 from bot.config import Settings
+from bot.slack.client import make_client
+from bot.slack.gateway import SlackGateway
 from tests.attendance_fixtures import load_event, sample
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.fakes.zoom import FakeZoom, participant
@@ -238,3 +240,29 @@ def test_configure_logging_redacts_tracebacks_and_keeps_the_rest(redacted_output
 def test_configure_logging_leaves_ordinary_messages_alone(redacted_output):
     logging.getLogger("bot.registration").info("registered %s on %s", "U0P01", "it-dec")
     assert redacted_output.getvalue().rstrip().endswith("INFO bot.registration: registered U0P01 on it-dec")
+
+
+async def test_an_answer_through_response_url_is_not_logged_at_debug(fake_slack, redacted_output, caplog):
+    """A response_url lets anyone post into the conversation for 30 minutes, and the answer may carry a person's
+    text: neither may reach the logs, even at DEBUG (slack_sdk logs each request body when its logger allows)."""
+    caplog.set_level(logging.DEBUG)
+    gateway = SlackGateway(make_client(SECRET_SETTINGS.model_copy(update={"slack_api_url": fake_slack.url + "api/"})))
+    gateway.open_session()
+    try:
+        await gateway.respond(fake_slack.url + "response/hooks-key-3f9a", text="privacy-marker-41c2",
+                              response_type="ephemeral")
+    finally:
+        await gateway.close_session()
+    assert [r["text"] for r in fake_slack.responses] == ["privacy-marker-41c2"]
+    for text in (redacted_output.getvalue(), caplog.text):
+        assert "privacy-marker-41c2" not in text and "hooks-key-3f9a" not in text
+
+
+async def test_a_listeners_answer_through_response_url_is_not_logged_at_debug(app, fake_slack, caplog, logs):
+    """The same for a button's answer, which Bolt hands the listener its own respond for."""
+    status, _ = await app.send(*app.requests.block_action("U0P01", "cancel_keep", "1"))
+    assert status == 200
+    await eventually(lambda: fake_slack.responses)
+    assert [(r["key"], r["text"]) for r in fake_slack.responses] == [("action", "Nothing was changed.")]
+    for name, text in {"caplog": caplog.text, "raw": logs.raw_text, "redacted": logs.redacted.getvalue()}.items():
+        assert "response/action" not in text and "Nothing was changed" not in text, name
