@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Row, bindparam, delete, false, insert, select, true, union_all
+from sqlalchemy import Row, and_, bindparam, delete, false, insert, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -38,8 +38,13 @@ from storage.models import (
 REPORT_EVENT = select(Event.id, Event.slug, Event.title, EventSession.start, EventSession.end,
                       roles.staff_or_trainer(bindparam("viewer"), Event.id).label("viewable")).join(
     EventSession, EventSession.event_id == Event.id).where(Event.slug == bindparam("slug")).order_by(EventSession.start)
-REPORT_PEOPLE = select(Person.id, Person.name, Person.email, Person.slack_user_id).join(Registration).where(
-    Registration.event_id == bindparam("event_id"), Registration.status.in_((ACTIVE, NO_SHOW))).order_by(Person.name)
+# The trainees, each with the participant names matched to them (a row per alias; only a trainee's count).
+REPORT_PEOPLE = (
+    select(Person.id, Person.name, Person.email, Person.slack_user_id, AttendanceAlias.alias).join(Registration)
+    .outerjoin(AttendanceAlias, and_(AttendanceAlias.event_id == Registration.event_id,
+                                     AttendanceAlias.person_id == Person.id))
+    .where(Registration.event_id == bindparam("event_id"), Registration.status.in_((ACTIVE, NO_SHOW)))
+    .order_by(Person.name, Person.id))
 # Imported rows and live intervals (`live`; an open one has no leave yet) in one statement.
 REPORT_ROWS = union_all(
     select(AttendanceRow.name, AttendanceRow.email, AttendanceRow.join, AttendanceRow.leave, AttendanceRow.waiting_room,
@@ -47,8 +52,6 @@ REPORT_ROWS = union_all(
     select(LiveInterval.name, LiveInterval.email, LiveInterval.join, LiveInterval.leave, false(), true())
     .where(LiveInterval.event_id == bindparam("event_id")))
 REPORT_IMPORTED = select(AttendanceImport.id).where(AttendanceImport.event_id == bindparam("event_id")).limit(1)
-REPORT_ALIASES = select(AttendanceAlias.alias, AttendanceAlias.person_id).where(
-    AttendanceAlias.event_id == bindparam("event_id"))
 
 
 @dataclass(frozen=True)
@@ -228,20 +231,24 @@ class AttendanceService:
             windows = [ac.Window(x.start, min(x.end, now)) for x in sessions if x.start < now] if in_progress \
                 else [ac.Window(x.start, x.end) for x in sessions]
             of_event = {"event_id": event_id}
-            people = (await db_rows(s, REPORT_PEOPLE, of_event)).all()  # rows, not entities: only read
+            people: dict[int, tuple] = {}  # rows, not entities: only read
+            aliases: dict[str, int] = {}
+            for person_id, name, email, slack_user_id, alias in await db_rows(s, REPORT_PEOPLE, of_event):
+                people.setdefault(person_id, (name, email or "", slack_user_id))
+                if alias is not None:
+                    aliases[alias] = person_id
             found = (await db_rows(s, REPORT_ROWS, of_event)).all()
             # Stored rows prove an import, so only without them is one looked for (a table with no rows).
             has_report = bool(found) or (await db_rows(s, REPORT_IMPORTED, of_event)).first() is not None
             rows = [ParticipantRow(name, email, join, leave or now, waiting, 0)
                     for name, email, join, leave, waiting, live in found if not live or (leave or now) > join]
-            aliases = dict((await db_rows(s, REPORT_ALIASES, of_event)).all())
         threshold = self.settings.absence_threshold_minutes * 60
-        result = ac.compute([ac.TraineeRef(p.id, p.name, p.email or "") for p in people], rows, windows, aliases,
-                            threshold, self.settings.makeup_limit_minutes * 60)
+        result = ac.compute([ac.TraineeRef(pid, name, email) for pid, (name, email, _) in people.items()], rows,
+                            windows, aliases, threshold, self.settings.makeup_limit_minutes * 60)
         lines = []
-        for p in people:
-            t = result.trainees[p.id]
-            lines.append(TraineeLine(p.id, p.name, p.email or "", p.slack_user_id, t.sessions, t.attended, t.missed,
+        for pid, (name, email, slack_user_id) in people.items():
+            t = result.trainees[pid]
+            lines.append(TraineeLine(pid, name, email, slack_user_id, t.sessions, t.attended, t.missed,
                                      t.absent, threshold / 2 < t.missed <= threshold, t.status))
         return Report(slug, title, tuple(windows), result.scheduled, threshold, tuple(lines),
                       tuple(result.unmatched), in_progress, _partial_reason(now, first, last, has_report))

@@ -95,6 +95,12 @@ async def test_an_alias_matches_a_participant_for_good(services, clock):
     report = await services.attendance.report("it-dec")
     assert next(t for t in report.trainees if t.name == "Jordan Lee").sessions[0] == 4 * 3600
     assert "Jordan (they/them)" not in [u.name for u in report.unmatched]
+    # A second alias: the trainee is still listed once, and both names are theirs.
+    names = [t.name for t in report.trainees]
+    await services.attendance.save_alias("U0TRAINER", "it-dec", "Kelly Tran", jordan.person_id)
+    report = await services.attendance.report("it-dec")
+    assert [t.name for t in report.trainees] == names
+    assert not {"Jordan (they/them)", "Kelly Tran"} & {u.name for u in report.unmatched}
 
 
 async def test_amy_export_and_csv_neutralise_formulas(services, clock):
