@@ -15,6 +15,7 @@ from storage.sqlite_one_trip import OneTripConnection, one_trip_dbapi
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 IDLE_PING_SECONDS = 10.0  # a PostgreSQL connection unused this long is pinged before use
+_READ_CONNECTION = "read_connection"  # Database.read's connection, in session.info: `rows` need not ask for it again
 
 
 def _sqlite_hooks(engine: AsyncEngine, *, foreign_keys: bool = True) -> None:
@@ -111,7 +112,7 @@ class Database:
         SQLite's write lock, and it spares the BEGIN and ROLLBACK round trips."""
         options = {"read_only": True} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"}
         async with self.sessions() as session:  # nothing to commit: closing hands the connection back
-            await session.connection(execution_options=options)
+            session.info[_READ_CONNECTION] = await session.connection(execution_options=options)
             yield session
 
     async def upgrade(self) -> None:
@@ -141,7 +142,8 @@ async def rows(session: AsyncSession, statement: Executable, params: dict | None
     Pending ORM changes are flushed first, as session.execute would, so the rows see them."""
     if session.new or session.dirty or session.deleted:
         await session.flush()
-    return await (await session.connection()).execute(statement, params)
+    connection = session.info.get(_READ_CONNECTION) or await session.connection()
+    return await connection.execute(statement, params)
 
 
 def alembic_config():
