@@ -1,6 +1,7 @@
 """The async engine and sessions, the same code for sqlite+aiosqlite and postgresql+asyncpg."""
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -147,10 +148,11 @@ async def rows(session: AsyncSession, statement: Executable, params: dict | None
 
 
 def alembic_config():
-    """Alembic's configuration for storage/migrations (Alembic is imported only when migrating: it is slow to load)."""
+    """Alembic's configuration for storage/migrations (Alembic is imported only when migrating: it is slow to load).
+    Its output goes to sys.stdout as it is now: Config's default is the sys.stdout of when Alembic was imported."""
     from alembic.config import Config
 
-    cfg = Config()
+    cfg = Config(stdout=sys.stdout)
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 

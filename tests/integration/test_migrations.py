@@ -1,6 +1,8 @@
 """The Alembic migrations build exactly the schema the models describe, and carry data over, on both databases."""
 from __future__ import annotations
 
+import io
+import sys
 import uuid
 from datetime import datetime, timezone
 
@@ -31,6 +33,17 @@ def _alembic(sync_connection, verb: str, *args) -> None:
     cfg = alembic_config()
     cfg.attributes["connection"] = sync_connection
     getattr(command, verb)(cfg, *args)
+
+
+def test_alembic_writes_to_the_stdout_of_the_moment(monkeypatch):
+    """Not to the one of when Alembic was first imported (in a test, a capture that may be closed since)."""
+    import alembic.config  # noqa: F401 - imported before stdout changes, as in a long test session
+
+    now = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", now)
+    cfg = alembic_config()
+    cfg.print_stdout("migrating")
+    assert now.getvalue() == "migrating\n"
 
 
 async def test_alembic_check_finds_nothing_to_change_on_a_freshly_migrated_database(empty_url):
