@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Row, and_, bindparam, delete, false, insert, select, true, union_all
+from sqlalchemy import Row, and_, bindparam, delete, false, insert, or_, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -43,7 +43,9 @@ REPORT_PEOPLE = (
     select(Person.id, Person.name, Person.email, Person.slack_user_id, AttendanceAlias.alias).join(Registration)
     .outerjoin(AttendanceAlias, and_(AttendanceAlias.event_id == Registration.event_id,
                                      AttendanceAlias.person_id == Person.id))
-    .where(Registration.event_id == bindparam("event_id"), Registration.status.in_((ACTIVE, NO_SHOW)))
+    # Two comparisons, not IN: IN's list is expanded into the SQL text again on every execution.
+    .where(Registration.event_id == bindparam("event_id"),
+           or_(Registration.status == ACTIVE, Registration.status == NO_SHOW))
     .order_by(Person.name, Person.id))
 # Imported rows and live intervals (`live`; an open one has no leave yet) in one statement.
 REPORT_ROWS = union_all(
