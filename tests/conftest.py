@@ -7,6 +7,7 @@ import contextlib
 import os
 import shutil
 import uuid
+from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -176,9 +177,14 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def services(settings, db, clock) -> Services:
+async def services(settings, db, clock) -> AsyncIterator[Services]:
     gateway = SlackGateway(make_client(settings, retries=2, backoff=0.01))  # the real retries, without long waits
-    return build_services(settings, db=db, gateway=gateway, clock=clock)
+    built = build_services(settings, db=db, gateway=gateway, clock=clock)
+    yield built
+    # The outbox's pump may still be sending what the test's last change announced: it finishes before the
+    # database is disposed, or its connection would outlive the test (and the event loop it belongs to).
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(built.outbox.drain(), timeout=10)
 
 
 @pytest.fixture
