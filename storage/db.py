@@ -9,13 +9,14 @@ from pathlib import Path
 
 from sqlalchemy import Executable, Result, event, text
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from storage.sqlite_one_trip import OneTripConnection, one_trip_dbapi
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 IDLE_PING_SECONDS = 10.0  # a PostgreSQL connection unused this long is pinged before use
+Reader = AsyncSession | AsyncConnection  # what `rows` reads through: a unit of work, or Database.read_rows
 _READ_CONNECTION = "read_connection"  # Database.read's connection, in session.info: `rows` need not ask for it again
 
 
@@ -111,10 +112,21 @@ class Database:
         """A unit of work that only reads, outside any transaction: each statement sees what was committed when
         it began (PostgreSQL's READ COMMITTED, which a transaction would not improve on). It never waits for
         SQLite's write lock, and it spares the BEGIN and ROLLBACK round trips."""
-        options = {"read_only": True} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"}
         async with self.sessions() as session:  # nothing to commit: closing hands the connection back
-            session.info[_READ_CONNECTION] = await session.connection(execution_options=options)
+            session.info[_READ_CONNECTION] = await session.connection(execution_options=self._read_options)
             yield session
+
+    @asynccontextmanager
+    async def read_rows(self) -> AsyncIterator[AsyncConnection]:
+        """`read` without the ORM session, for reads of plain rows only (`rows`, column selects): the session's
+        set-up and tear-down cost about as much as a quick query, and the answers asked most often need none."""
+        async with self.engine.connect() as connection:
+            await connection.execution_options(**self._read_options)
+            yield connection
+
+    @property
+    def _read_options(self) -> dict:
+        return {"read_only": True} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"}
 
     async def upgrade(self) -> None:
         """Apply Alembic migrations up to head (on SQLite, on a connection of its own with foreign keys off)."""
@@ -137,10 +149,13 @@ class Database:
         await self.engine.dispose()
 
 
-async def rows(session: AsyncSession, statement: Executable, params: dict | None = None) -> Result:
-    """A statement of plain columns run as SQLAlchemy Core on the session's connection: the ORM's handling of a
-    statement costs about as much here as a quick query, and the reads behind most commands need none of it.
-    Pending ORM changes are flushed first, as session.execute would, so the rows see them."""
+async def rows(session: Reader, statement: Executable, params: dict | None = None) -> Result:
+    """A statement of plain columns run as SQLAlchemy Core on the session's connection (or on the connection of
+    `Database.read_rows`): the ORM's handling of a statement costs about as much here as a quick query, and the
+    reads behind most commands need none of it. Pending ORM changes are flushed first, as session.execute would,
+    so the rows see them."""
+    if isinstance(session, AsyncConnection):
+        return await session.execute(statement, params)
     if session.new or session.dirty or session.deleted:
         await session.flush()
     connection = session.info.get(_READ_CONNECTION) or await session.connection()

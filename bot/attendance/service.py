@@ -19,6 +19,7 @@ from bot.training_calendar import events as calendar
 from bot.zoom.reports import ParticipantRow, ReportError, parse_api_pages, parse_csv, parse_json_file
 from bot.zoom.webhook import LiveEvent
 from storage.db import Database
+from storage.db import Reader
 from storage.db import rows as db_rows
 from storage.models import (
     ACTIVE,
@@ -207,7 +208,7 @@ class AttendanceService:
         async with self.db.read() as s:
             await self._report_event(s, slug, user_id)
 
-    async def _report_event(self, s: AsyncSession, slug: str, viewer: str | None) -> list[Row]:
+    async def _report_event(self, s: Reader, slug: str, viewer: str | None) -> list[Row]:
         """The event's rows (id, slug, title, start, end), one per session; with `viewer`, refused unless they are
         staff or one of its trainers. Someone who is not staff is refused alike for an event they do not train and
         for one that does not exist."""
@@ -224,7 +225,7 @@ class AttendanceService:
         """The attendance report of an event; with `viewer`, only for its trainers and staff (checked in the
         same statement that reads the event, which /attendance does on every call)."""
         now = self.clock()
-        async with self.db.read() as s:
+        async with self.db.read_rows() as s:
             sessions = await self._report_event(s, slug, viewer)
             event_id, slug, title = sessions[0].id, sessions[0].slug, sessions[0].title
             first, last = sessions[0].start, sessions[-1].end

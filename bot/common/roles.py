@@ -8,7 +8,7 @@ from sqlalchemy import (ColumnElement, Exists, Select, String, and_, bindparam, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.common.errors import NotAllowed
-from storage.db import rows
+from storage.db import Reader, rows
 from storage.models import Role
 
 STAFF, COORDINATOR, TRAINER, CONTACT = "staff", "coordinator", "trainer", "contact"
@@ -33,7 +33,7 @@ def organisation_scope(organisation_id: int) -> str:
     return f"organisation:{organisation_id}"
 
 
-async def has_role(session: AsyncSession, user_id: str, role: str, scope: str = "") -> bool:
+async def has_role(session: Reader, user_id: str, role: str, scope: str = "") -> bool:
     found = await session.scalar(select(Role.id).where(
         Role.slack_user_id == user_id, Role.role == role, Role.scope == scope))
     return found is not None
@@ -55,7 +55,7 @@ def _holds_any(grants: int) -> Select:
     ).limit(1)
 
 
-async def is_staff(session: AsyncSession, user_id: str) -> bool:
+async def is_staff(session: Reader, user_id: str) -> bool:
     return await has_role(session, user_id, STAFF)
 
 

@@ -77,8 +77,8 @@ class RegistrationService:
     # ---- reading ----------------------------------------------------------
     async def open_events(self) -> list[EventSummary]:
         """Events that still take registrations (full ones offer their waiting list)."""
-        async with self.db.read() as s:
-            events = await calendar.upcoming_events(s, self.clock(), self.settings.registration_close_days)
+        async with self.db.read_rows() as reader:
+            events = await calendar.upcoming_events(reader, self.clock(), self.settings.registration_close_days)
         now = self.clock()
         return [e for e in events if e.registration_closes > now]
 

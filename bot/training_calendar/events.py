@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased, joinedload
 from bot.common import roles
 from bot.common.plural import counted
 from bot.training_calendar.file_format import CalendarSpec, EventSpec, OrganisationSpec
-from storage.db import rows
+from storage.db import Reader, rows
 from storage.models import ACTIVE, CANCELLED, Event, EventSession, Organisation, Person, Registration, Role
 
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
@@ -187,7 +187,7 @@ UPCOMING = (
     .order_by(Event.id, EventSession.start))
 
 
-async def upcoming_events(session: AsyncSession, now: datetime, close_days: int) -> list[EventSummary]:
+async def upcoming_events(session: Reader, now: datetime, close_days: int) -> list[EventSummary]:
     """Open events (not archived) that have not started, soonest first, with the seats they have left.
 
     Read in one statement, built once, as plain rows, not ORM objects: the calendar is the answer asked for most

@@ -20,8 +20,8 @@ class CalendarService:
         self.db, self.settings, self.clock, self.outbox = db, settings, clock, outbox
 
     async def upcoming(self) -> list[calendar.EventSummary]:
-        async with self.db.read() as session:
-            return await calendar.upcoming_events(session, self.clock(), self.settings.registration_close_days)
+        async with self.db.read_rows() as reader:
+            return await calendar.upcoming_events(reader, self.clock(), self.settings.registration_close_days)
 
     async def load_file(self, data: bytes, source: str) -> calendar.LoadSummary:
         spec = parse_calendar(data, source)
