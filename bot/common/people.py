@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.common.errors import Refusal
 from bot.common.mrkdwn import escape
+from storage.db import Reader, rows
 from storage.models import Person
 
 
@@ -76,6 +77,14 @@ BY_SLACK_ID = select(Person).where(Person.slack_user_id == bindparam("user_id"))
 
 async def by_slack_id(session: AsyncSession, user_id: str) -> Person | None:
     return await session.scalar(BY_SLACK_ID, {"user_id": user_id})
+
+
+KNOWN = select(Person.id).where(Person.slack_user_id == bindparam("user_id"))
+
+
+async def known(session: Reader, user_id: str) -> bool:
+    """Whether a person record is linked to this Slack user (a plain-rows read can ask it)."""
+    return (await rows(session, KNOWN, {"user_id": user_id})).first() is not None
 
 
 async def by_email(session: AsyncSession, email: str) -> Person | None:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from bot.common.errors import Refusal
 from bot.training_calendar import events as calendar
+from storage.db import Reader, rows
 from storage.models import ACTIVE, WAITLISTED, Event, Organisation, Registration, RegistrationChange
 
 LIVE = (ACTIVE, WAITLISTED)
@@ -43,8 +44,13 @@ async def waitlist(session: AsyncSession, event_id: int) -> list[Registration]:
     return list(rows)
 
 
-async def waitlist_position(session: AsyncSession, event_id: int, registration_id: int) -> int:
-    return [r.id for r in await waitlist(session, event_id)].index(registration_id) + 1
+WAITLIST_IDS = (select(Registration.id).where(Registration.event_id == bindparam("event_id"),
+                                              Registration.status == WAITLISTED)
+                .order_by(Registration.created_at, Registration.id))  # waitlist's order, ids only
+
+
+async def waitlist_position(session: Reader, event_id: int, registration_id: int) -> int:
+    return list((await rows(session, WAITLIST_IDS, {"event_id": event_id})).scalars()).index(registration_id) + 1
 
 
 def first_start(event: Event) -> datetime:

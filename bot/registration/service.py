@@ -21,7 +21,7 @@ from bot.registration.seat_moves import SeatMoveService
 from bot.slack.outbox import Outbox, dm, to_staff
 from bot.training_calendar import events as calendar
 from bot.training_calendar.events import EventSummary
-from storage.db import Database
+from storage.db import Database, Reader
 from storage.models import (
     ACTIVE,
     CANCELLED,
@@ -99,14 +99,14 @@ class RegistrationService:
     async def own_status(self, profile: Profile) -> list[StatusItem]:
         """`status` asked by the person themselves: linked first, as `link` does, but in the same read (one
         statement) when they are linked already (nearly everyone, nearly always)."""
-        async with self.db.read() as s:
-            items = await self._items(s, profile.user_id)
-            if items or await people.by_slack_id(s, profile.user_id) is not None:
+        async with self.db.read_rows() as reader:
+            items = await self._items(reader, profile.user_id)
+            if items or await people.known(reader, profile.user_id):
                 return items
         await self.link(profile)
         return await self.status(profile.user_id)
 
-    async def _items(self, s: AsyncSession, user_id: str) -> list[StatusItem]:
+    async def _items(self, s: Reader, user_id: str) -> list[StatusItem]:
         items = []
         for registration_id, status, event_id, event in await calendar.registered_events(
                 s, user_id, self.settings.registration_close_days):
@@ -116,7 +116,7 @@ class RegistrationService:
     async def _item(self, s: AsyncSession, reg: Registration) -> StatusItem:
         return await self._status_item(s, reg.id, reg.status, reg.event_id, await self._summary(s, reg.event))
 
-    async def _status_item(self, s: AsyncSession, registration_id: int, status: str, event_id: int,
+    async def _status_item(self, s: Reader, registration_id: int, status: str, event_id: int,
                            event: EventSummary) -> StatusItem:
         """Cancelling or moving closes when registration does (q.change_deadline)."""
         position = await q.waitlist_position(s, event_id, registration_id) if status == WAITLISTED else None

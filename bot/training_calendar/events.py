@@ -213,7 +213,7 @@ PERSON_EVENTS = (
     .order_by(Registration.created_at, Registration.id, EventSession.start))
 
 
-async def registered_events(session: AsyncSession, user_id: str,
+async def registered_events(session: Reader, user_id: str,
                             close_days: int) -> list[tuple[int, str, int, EventSummary]]:
     """(registration id, status, event id, event) of each registration of a Slack user but cancelled ones, oldest
     first, for events with sessions: one statement, built once (`/training status` asks it)."""
