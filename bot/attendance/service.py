@@ -18,8 +18,7 @@ from bot.config import Settings
 from bot.training_calendar import events as calendar
 from bot.zoom.reports import ParticipantRow, ReportError, parse_api_pages, parse_csv, parse_json_file
 from bot.zoom.webhook import LiveEvent
-from storage.db import Database
-from storage.db import Reader
+from storage.db import Database, Reader
 from storage.db import rows as db_rows
 from storage.models import (
     ACTIVE,

@@ -37,16 +37,18 @@ async def active_count(session: AsyncSession, event_id: int) -> int:
     return await session.scalar(ACTIVE_COUNT, {"event_id": event_id}) or 0
 
 
+WAITLIST_ORDER = (Registration.created_at, Registration.id)  # first come, first served
+
+
 async def waitlist(session: AsyncSession, event_id: int) -> list[Registration]:
     rows = await session.scalars(select(Registration).where(
         Registration.event_id == event_id, Registration.status == WAITLISTED)
-        .options(selectinload(Registration.person)).order_by(Registration.created_at, Registration.id))
+        .options(selectinload(Registration.person)).order_by(*WAITLIST_ORDER))
     return list(rows)
 
 
-WAITLIST_IDS = (select(Registration.id).where(Registration.event_id == bindparam("event_id"),
-                                              Registration.status == WAITLISTED)
-                .order_by(Registration.created_at, Registration.id))  # waitlist's order, ids only
+WAITLIST_IDS = select(Registration.id).where(Registration.event_id == bindparam("event_id"),
+                                             Registration.status == WAITLISTED).order_by(*WAITLIST_ORDER)
 
 
 async def waitlist_position(session: Reader, event_id: int, registration_id: int) -> int:
