@@ -204,7 +204,7 @@ class AttendanceService:
 
     # ---- reporting --------------------------------------------------------------
     async def require_viewer(self, user_id: str, slug: str) -> None:
-        async with self.db.read() as s:
+        async with self.db.read_rows() as s:
             await self._report_event(s, slug, user_id)
 
     async def _report_event(self, s: Reader, slug: str, viewer: str | None) -> list[Row]:

@@ -86,8 +86,8 @@ class RegistrationService:
         """Link a roster record (loaded by email, without a Slack id) to this Slack user when their Slack profile
         shows its email, so their first look finds what staff registered them for. Someone already linked (nearly
         everyone, nearly always) costs one read, not a write transaction."""
-        async with self.db.read() as s:
-            if not profile.email or await people.by_slack_id(s, profile.user_id) is not None:
+        async with self.db.read_rows() as reader:
+            if not profile.email or await people.known(reader, profile.user_id):
                 return
         async with self.db.transaction() as s:
             await people.linked(s, profile)
